@@ -1,0 +1,36 @@
+/* A growable byte buffer, the one string type of libmlv. */
+#ifndef MLV_BUF_H
+#define MLV_BUF_H
+
+#include <stddef.h>
+
+/*
+ * ptr is always NUL-terminated when size > 0 or after any mlv_buf_* call, so
+ * it can be used as a C string; it may hold NUL bytes of its own too.
+ * Initialise with MLV_BUF_INIT; release with mlv_buf_release.
+ */
+typedef struct mlv_buf {
+	char *ptr;
+	size_t size;  /* bytes used, not counting the terminating NUL */
+	size_t asize; /* bytes allocated */
+} mlv_buf;
+
+#define MLV_BUF_INIT { NULL, 0, 0 }
+
+/* Make room for at least NEED more bytes. Returns 0 or MLV_ENOMEM. */
+int mlv_buf_grow(mlv_buf *b, size_t need);
+int mlv_buf_put(mlv_buf *b, const void *data, size_t len);
+int mlv_buf_puts(mlv_buf *b, const char *s);
+int mlv_buf_putc(mlv_buf *b, char c);
+int mlv_buf_printf(mlv_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Append S as a JSON string literal, quotes included. */
+int mlv_buf_put_json_string(mlv_buf *b, const char *s, size_t len);
+/* The contents as a C string: "" for an empty buffer, never NULL. */
+const char *mlv_buf_cstr(const mlv_buf *b);
+/* Take ownership of the contents (caller frees with free()); resets B. */
+char *mlv_buf_detach(mlv_buf *b);
+void mlv_buf_clear(mlv_buf *b);
+void mlv_buf_release(mlv_buf *b);
+
+#endif

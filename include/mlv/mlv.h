@@ -1,0 +1,12 @@
+/* libmlv: everything in one include. */
+#ifndef MLV_H
+#define MLV_H
+#include "mlv/error.h"
+#include "mlv/buf.h"
+#include "mlv/oid.h"
+#include "mlv/io.h"
+#include "mlv/store.h"
+#include "mlv/object.h"
+#include "mlv/tree.h"
+#include "mlv/maint.h"
+#endif

@@ -1,0 +1,113 @@
+/* mlv_buf: the growable byte buffer every string in libmlv is built in. */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mlv/buf.h"
+#include "mlv/error.h"
+
+static char empty_str[1];
+
+int mlv_buf_grow(mlv_buf *b, size_t need)
+{
+	size_t want, nsize;
+	char *p;
+	if (need > SIZE_MAX - b->size - 1)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	want = b->size + need + 1;
+	if (want <= b->asize)
+		return 0;
+	nsize = b->asize ? b->asize : 64;
+	while (nsize < want)
+		nsize = nsize < SIZE_MAX / 2 ? nsize * 2 : want;
+	p = realloc(b->ptr, nsize);
+	if (!p)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	b->ptr = p;
+	b->asize = nsize;
+	return 0;
+}
+
+int mlv_buf_put(mlv_buf *b, const void *data, size_t len)
+{
+	int rc = mlv_buf_grow(b, len);
+	if (rc)
+		return rc;
+	if (len)
+		memcpy(b->ptr + b->size, data, len);
+	b->size += len;
+	b->ptr[b->size] = '\0';
+	return 0;
+}
+
+int mlv_buf_puts(mlv_buf *b, const char *s) { return mlv_buf_put(b, s, strlen(s)); }
+int mlv_buf_putc(mlv_buf *b, char c) { return mlv_buf_put(b, &c, 1); }
+
+int mlv_buf_printf(mlv_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n, rc;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return mlv_error_set(MLV_EINVALID, "bad format string");
+	if ((rc = mlv_buf_grow(b, (size_t)n)))
+		return rc;
+	va_start(ap, fmt);
+	vsnprintf(b->ptr + b->size, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->size += (size_t)n;
+	return 0;
+}
+
+int mlv_buf_put_json_string(mlv_buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	int rc = mlv_buf_putc(b, '"');
+	for (size_t i = 0; !rc && i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		switch (c) {
+		case '"': rc = mlv_buf_puts(b, "\\\""); break;
+		case '\\': rc = mlv_buf_puts(b, "\\\\"); break;
+		case '\n': rc = mlv_buf_puts(b, "\\n"); break;
+		case '\r': rc = mlv_buf_puts(b, "\\r"); break;
+		case '\t': rc = mlv_buf_puts(b, "\\t"); break;
+		default:
+			if (c < 0x20) {
+				char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+				rc = mlv_buf_put(b, e, 6);
+			} else {
+				rc = mlv_buf_putc(b, (char)c);
+			}
+		}
+	}
+	return rc ? rc : mlv_buf_putc(b, '"');
+}
+
+const char *mlv_buf_cstr(const mlv_buf *b) { return b->ptr ? b->ptr : empty_str; }
+
+char *mlv_buf_detach(mlv_buf *b)
+{
+	char *p = b->ptr;
+	if (!p)
+		p = calloc(1, 1);
+	b->ptr = NULL;
+	b->size = b->asize = 0;
+	return p;
+}
+
+void mlv_buf_clear(mlv_buf *b)
+{
+	b->size = 0;
+	if (b->ptr)
+		b->ptr[0] = '\0';
+}
+
+void mlv_buf_release(mlv_buf *b)
+{
+	free(b->ptr);
+	b->ptr = NULL;
+	b->size = b->asize = 0;
+}

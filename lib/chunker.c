@@ -1,0 +1,57 @@
+/*
+ * Content-defined chunking with a gear rolling hash (FastCDC-style, with
+ * normalized chunking): a cut is where the top bits of the hash are zero,
+ * with a harder mask before the average size and an easier one after, which
+ * narrows the spread of chunk sizes around the average.
+ */
+#include "internal.h"
+
+/* The gear table must never change: it defines every chunk boundary. */
+static uint64_t gear[256];
+static int gear_ready;
+
+static void gear_init(void)
+{
+	uint64_t x = 0x6d6c762d67656172ULL; /* "mlv-gear" */
+	for (int i = 0; i < 256; i++) {
+		/* splitmix64 */
+		uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+		gear[i] = z ^ (z >> 31);
+	}
+	gear_ready = 1;
+}
+
+/* log2(MLV_CHUNK_AVG) = 16 bits; +2 before the average, -2 after. */
+#define MASK_HARD (((UINT64_C(1) << 18) - 1) << (64 - 18))
+#define MASK_EASY (((UINT64_C(1) << 14) - 1) << (64 - 14))
+
+size_t mlv__chunk_cut(const unsigned char *p, size_t len, int at_eof)
+{
+	size_t i, normal, end;
+	uint64_t fp = 0;
+	if (!gear_ready)
+		gear_init();
+	if (len <= MLV_CHUNK_MIN)
+		return at_eof ? len : 0;
+	end = len < MLV_CHUNK_MAX ? len : MLV_CHUNK_MAX;
+	normal = end < MLV_CHUNK_AVG ? end : MLV_CHUNK_AVG;
+	/* The hash only looks back 64 bytes, so start just before the minimum. */
+	i = MLV_CHUNK_MIN - 64;
+	for (; i < MLV_CHUNK_MIN; i++)
+		fp = (fp << 1) + gear[p[i]];
+	for (; i < normal; i++) {
+		fp = (fp << 1) + gear[p[i]];
+		if (!(fp & MASK_HARD))
+			return i + 1;
+	}
+	for (; i < end; i++) {
+		fp = (fp << 1) + gear[p[i]];
+		if (!(fp & MASK_EASY))
+			return i + 1;
+	}
+	if (end == MLV_CHUNK_MAX || at_eof)
+		return end;
+	return 0;
+}

@@ -1,0 +1,213 @@
+/*
+ * The LMDB index: chunk locations, objects (type, size, manifest location,
+ * mtime), pack numbers and refs. Everything but refs can be rebuilt from the
+ * packs. The map grows on MDB_MAP_FULL; stale readers are cleared on open;
+ * writers queue behind a lock file with a timeout.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "internal.h"
+
+#define INITIAL_MAP (64ULL << 20)
+
+int mlv__index_error(int rc, const char *what)
+{
+	const char *why = mdb_strerror(rc);
+	if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_INVALID)
+		return mlv_error_set(MLV_ECORRUPT, "index %s failed: %s (try 'mlv fsck --rebuild-index')", what, why);
+	if (rc > 0 && rc < 1000)
+		return mlv_error_set_errno(MLV_EIO, rc, "index %s failed", what);
+	return mlv_error_set(MLV_ERROR, "index %s failed: %s", what, why);
+}
+
+int mlv__index_open(struct mlv_index *ix, const char *dir)
+{
+	MDB_txn *txn = NULL;
+	int rc, dead = 0;
+	memset(ix, 0, sizeof(*ix));
+	if ((rc = mdb_env_create(&ix->env)))
+		return mlv__index_error(rc, "create");
+	mdb_env_set_maxdbs(ix->env, 16);
+	mdb_env_set_maxreaders(ix->env, 512);
+	mdb_env_set_mapsize(ix->env, INITIAL_MAP);
+	/* MDB_NOTLS: read transactions belong to the caller, not the thread. */
+	if ((rc = mdb_env_open(ix->env, dir, MDB_NOTLS, 0644))) {
+		int code = rc == ENOENT ? MLV_ENOTFOUND : MLV_EIO;
+		if (rc == EACCES || rc == ENOENT || rc == EROFS)
+			mlv_error_set_errno(code, rc, "cannot open the index in '%s'", dir);
+		else
+			mlv__index_error(rc, "open");
+		mdb_env_close(ix->env);
+		ix->env = NULL;
+		return code;
+	}
+	mdb_reader_check(ix->env, &dead);
+	/* Another process may have grown the map beyond INITIAL_MAP. */
+	mdb_env_set_mapsize(ix->env, 0);
+	if ((rc = mdb_txn_begin(ix->env, NULL, 0, &txn)))
+		goto fail;
+	if ((rc = mdb_dbi_open(txn, "chunks", MDB_CREATE, &ix->chunks)) ||
+	    (rc = mdb_dbi_open(txn, "objects", MDB_CREATE, &ix->objects)) ||
+	    (rc = mdb_dbi_open(txn, "packs", MDB_CREATE | MDB_INTEGERKEY, &ix->packs)) ||
+	    (rc = mdb_dbi_open(txn, "refs", MDB_CREATE, &ix->refs)) ||
+	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &ix->meta)))
+		goto fail;
+	if ((rc = mdb_txn_commit(txn))) {
+		txn = NULL;
+		goto fail;
+	}
+	return 0;
+fail:
+	if (txn)
+		mdb_txn_abort(txn);
+	rc = mlv__index_error(rc, "open");
+	mdb_env_close(ix->env);
+	ix->env = NULL;
+	return rc;
+}
+
+void mlv__index_close(struct mlv_index *ix)
+{
+	if (ix->env)
+		mdb_env_close(ix->env);
+	ix->env = NULL;
+}
+
+int mlv__index_read_begin(struct mlv_index *ix, MDB_txn **out)
+{
+	int rc = mdb_txn_begin(ix->env, NULL, MDB_RDONLY, out);
+	if (rc == MDB_MAP_RESIZED) {
+		mdb_env_set_mapsize(ix->env, 0);
+		rc = mdb_txn_begin(ix->env, NULL, MDB_RDONLY, out);
+	}
+	if (rc == MDB_READERS_FULL) {
+		int dead = 0;
+		mdb_reader_check(ix->env, &dead);
+		rc = mdb_txn_begin(ix->env, NULL, MDB_RDONLY, out);
+	}
+	return rc ? mlv__index_error(rc, "read") : 0;
+}
+
+int mlv__index_write(mlv_store *st, mlv_index_write_fn fn, void *payload)
+{
+	struct mlv_index *ix = &st->ix;
+	int rc, tries;
+	if ((rc = mlv__lock(st->lockfd_write, 1, "the index")))
+		return rc;
+	for (tries = 0; tries < 16; tries++) {
+		MDB_txn *txn = NULL;
+		int inj;
+		rc = mdb_txn_begin(ix->env, NULL, 0, &txn);
+		if (rc == MDB_MAP_RESIZED) {
+			mdb_env_set_mapsize(ix->env, 0);
+			rc = mdb_txn_begin(ix->env, NULL, 0, &txn);
+		}
+		if (rc) {
+			rc = mlv__index_error(rc, "write");
+			break;
+		}
+		rc = fn(payload, txn);
+		if (rc == MDB_MAP_FULL)
+			goto grow;
+		if (rc) {
+			mdb_txn_abort(txn);
+			break;
+		}
+		if ((inj = mlv_io_point("commit", "index"))) {
+			mdb_txn_abort(txn);
+			rc = mlv_error_set_errno(MLV_EIO, inj, "cannot commit to the index");
+			break;
+		}
+		rc = mdb_txn_commit(txn);
+		if (rc == MDB_MAP_FULL)
+			goto grow_committed;
+		if (rc)
+			rc = mlv__index_error(rc, "commit");
+		break;
+grow:
+		mdb_txn_abort(txn);
+grow_committed: {
+			MDB_envinfo info;
+			mdb_env_info(ix->env, &info);
+			if ((rc = mdb_env_set_mapsize(ix->env, info.me_mapsize * 2))) {
+				rc = mlv__index_error(rc, "resize");
+				break;
+			}
+		}
+	}
+	mlv__unlock(st->lockfd_write);
+	return rc;
+}
+
+void mlv__chunk_loc_encode(unsigned char out[24], const struct mlv_chunk_loc *l)
+{
+	mlv__put_u32(out, l->pack);
+	mlv__put_u32(out + 4, l->stored_len);
+	mlv__put_u64(out + 8, l->offset);
+	mlv__put_u32(out + 16, l->raw_len);
+	out[20] = l->comp;
+	out[21] = out[22] = out[23] = 0;
+}
+
+int mlv__chunk_loc_decode(struct mlv_chunk_loc *l, const MDB_val *v)
+{
+	const unsigned char *p = v->mv_data;
+	if (v->mv_size != 24)
+		return mlv_error_set(MLV_ECORRUPT, "index entry of a chunk has a bad size (try 'mlv fsck --rebuild-index')");
+	l->pack = mlv__get_u32(p);
+	l->stored_len = mlv__get_u32(p + 4);
+	l->offset = mlv__get_u64(p + 8);
+	l->raw_len = mlv__get_u32(p + 16);
+	l->comp = p[20];
+	return 0;
+}
+
+void mlv__object_rec_encode(unsigned char out[40], const struct mlv_object_rec *r)
+{
+	memset(out, 0, 40);
+	out[0] = r->type;
+	mlv__put_u32(out + 4, r->nchunks);
+	mlv__put_u64(out + 8, r->size);
+	mlv__put_u32(out + 16, r->pack);
+	mlv__put_u64(out + 24, r->offset);
+	mlv__put_u64(out + 32, (uint64_t)r->mtime);
+}
+
+int mlv__object_rec_decode(struct mlv_object_rec *r, const MDB_val *v)
+{
+	const unsigned char *p = v->mv_data;
+	if (v->mv_size != 40)
+		return mlv_error_set(MLV_ECORRUPT, "index entry of an object has a bad size (try 'mlv fsck --rebuild-index')");
+	r->type = p[0];
+	r->nchunks = mlv__get_u32(p + 4);
+	r->size = mlv__get_u64(p + 8);
+	r->pack = mlv__get_u32(p + 16);
+	r->offset = mlv__get_u64(p + 24);
+	r->mtime = (int64_t)mlv__get_u64(p + 32);
+	return 0;
+}
+
+int mlv__index_get_chunk(MDB_txn *txn, struct mlv_index *ix, const mlv_oid *id, struct mlv_chunk_loc *out)
+{
+	MDB_val k = { MLV_OID_RAWSZ, (void *)id->id }, v;
+	int rc = mdb_get(txn, ix->chunks, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return MLV_ENOTFOUND;
+	if (rc)
+		return mlv__index_error(rc, "lookup");
+	return mlv__chunk_loc_decode(out, &v);
+}
+
+int mlv__index_get_object(MDB_txn *txn, struct mlv_index *ix, const mlv_oid *id, struct mlv_object_rec *out)
+{
+	MDB_val k = { MLV_OID_RAWSZ, (void *)id->id }, v;
+	int rc = mdb_get(txn, ix->objects, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		char hex[MLV_OID_HEXSZ + 1];
+		return mlv_error_set(MLV_ENOTFOUND, "object %s is not in the store", mlv_oid_fmt(hex, id));
+	}
+	if (rc)
+		return mlv__index_error(rc, "lookup");
+	return mlv__object_rec_decode(out, &v);
+}

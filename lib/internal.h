@@ -1,0 +1,188 @@
+/* What lib/ files share but the public API does not expose. */
+#ifndef MLV_INTERNAL_H
+#define MLV_INTERNAL_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <lmdb.h>
+#include "mlv/mlv.h"
+
+/* ---- content-defined chunking (chunker.c) ---- */
+
+/*
+ * Chunk sizes. Chosen with bench/store.sh: an average of 64 KiB keeps the
+ * index small (16k entries per GiB) while an edited row costs one chunk of
+ * ~64 KiB before compression; see bench/RESULTS.md. Changing these changes
+ * every chunk boundary and so defeats dedup against existing stores.
+ */
+#define MLV_CHUNK_MIN (16 * 1024)
+#define MLV_CHUNK_AVG (64 * 1024)
+#define MLV_CHUNK_MAX (256 * 1024)
+
+/*
+ * Length of the first chunk of DATA[0..len): a cut point found by the gear
+ * hash, or len itself when no cut is found before MLV_CHUNK_MAX bytes (the
+ * caller passes more data or, at end of input, takes len as the last chunk).
+ * Returns 0 when len < MLV_CHUNK_MAX and no cut was found yet and !at_eof.
+ */
+size_t mlv__chunk_cut(const unsigned char *data, size_t len, int at_eof);
+
+/* ---- pack files (pack.c) ---- */
+
+#define MLV_PACK_MAGIC "MLVPACK1"
+#define MLV_PACK_HDRSZ 16
+#define MLV_ENTRY_HDRSZ 48
+
+enum { MLV_ENTRY_CHUNK = 1, MLV_ENTRY_MANIFEST = 2 };
+enum { MLV_COMP_RAW = 0, MLV_COMP_ZSTD = 1 };
+
+/* The fixed header in front of every pack entry. */
+struct mlv_entry_hdr {
+	uint8_t kind;        /* MLV_ENTRY_* */
+	uint8_t comp;        /* MLV_COMP_* */
+	uint32_t raw_len;    /* length after decompression */
+	uint32_t stored_len; /* payload bytes that follow the header */
+	mlv_oid id;          /* chunk id, or object id for a manifest */
+};
+
+/* Encode/decode the 48-byte header (little endian, with a header checksum). */
+void mlv__entry_hdr_encode(unsigned char out[MLV_ENTRY_HDRSZ], const struct mlv_entry_hdr *h);
+int mlv__entry_hdr_decode(struct mlv_entry_hdr *h, const unsigned char in[MLV_ENTRY_HDRSZ]);
+
+/*
+ * A manifest lists the chunks of an object:
+ *   type u8, 7 zero bytes, size u64, nchunks u32, 4 zero bytes,
+ *   nchunks chunk ids, SHA-256 of everything before it.
+ */
+struct mlv_manifest {
+	mlv_objtype type;
+	uint64_t size;
+	uint32_t nchunks;
+	mlv_oid *chunks;
+};
+int mlv__manifest_encode(mlv_buf *out, const struct mlv_manifest *m);
+int mlv__manifest_decode(struct mlv_manifest *m, const unsigned char *p, size_t len);
+void mlv__manifest_release(struct mlv_manifest *m);
+
+/* Decompress a chunk payload into OUT (raw_len bytes), bounded; verify id. */
+int mlv__chunk_decode(unsigned char *out, const struct mlv_entry_hdr *h, const unsigned char *payload);
+
+/* ---- the index (index.c) ---- */
+
+struct mlv_chunk_loc {
+	uint32_t pack;
+	uint32_t stored_len;
+	uint64_t offset;    /* of the entry header */
+	uint32_t raw_len;
+	uint8_t comp;
+};
+
+struct mlv_object_rec {
+	uint8_t type;
+	uint32_t nchunks;
+	uint64_t size;
+	uint32_t pack;      /* where the manifest is */
+	uint64_t offset;
+	int64_t mtime;
+};
+
+void mlv__chunk_loc_encode(unsigned char out[24], const struct mlv_chunk_loc *l);
+int mlv__chunk_loc_decode(struct mlv_chunk_loc *l, const MDB_val *v);
+void mlv__object_rec_encode(unsigned char out[40], const struct mlv_object_rec *r);
+int mlv__object_rec_decode(struct mlv_object_rec *r, const MDB_val *v);
+
+struct mlv_index {
+	MDB_env *env;
+	MDB_dbi chunks, objects, packs, refs, meta;
+};
+
+int mlv__index_open(struct mlv_index *ix, const char *dir);
+void mlv__index_close(struct mlv_index *ix);
+/* A read transaction; retries after another process grew the map. */
+int mlv__index_read_begin(struct mlv_index *ix, MDB_txn **out);
+/*
+ * A write transaction, after taking the store's write lock (waiting up to
+ * the lock timeout). mlv__index_write_commit commits (an injection point),
+ * growing the map and calling RETRY to redo the work on MDB_MAP_FULL is the
+ * caller's business through mlv__index_write.
+ */
+typedef int (*mlv_index_write_fn)(void *payload, MDB_txn *txn);
+int mlv__index_write(mlv_store *st, mlv_index_write_fn fn, void *payload);
+/* Turn an LMDB error into an mlv error naming WHAT. */
+int mlv__index_error(int mdb_rc, const char *what);
+
+int mlv__index_get_chunk(MDB_txn *txn, struct mlv_index *ix, const mlv_oid *id, struct mlv_chunk_loc *out);
+int mlv__index_get_object(MDB_txn *txn, struct mlv_index *ix, const mlv_oid *id, struct mlv_object_rec *out);
+
+/* ---- an id -> value map (oidmap.c); values are non-zero ---- */
+
+struct mlv_oidmap_slot {
+	mlv_oid id;
+	size_t val; /* 0 = empty */
+};
+
+struct mlv_oidmap {
+	struct mlv_oidmap_slot *slots;
+	size_t cap, n;
+};
+
+/* The value stored for ID, or 0. */
+size_t mlv__oidmap_get(const struct mlv_oidmap *m, const mlv_oid *id);
+/* Add ID (not yet present) with VAL != 0. */
+int mlv__oidmap_put(struct mlv_oidmap *m, const mlv_oid *id, size_t val);
+void mlv__oidmap_release(struct mlv_oidmap *m);
+
+/* ---- the store (store.c) ---- */
+
+struct mlv_store {
+	char *path;          /* absolute path of .mlv */
+	char *packdir;       /* .mlv/objects/pack */
+	char *tmpdir;        /* .mlv/objects/tmp */
+	struct mlv_index ix;
+	int lockfd_write;    /* .mlv/locks/write.lock */
+	int lockfd_gc;       /* .mlv/locks/gc.lock */
+	int *packfds;        /* open pack files by number, -1 when closed */
+	uint32_t npackfds;
+};
+
+/* Take/release a lock file with flock, waiting up to the lock timeout. */
+int mlv__lock(int fd, int exclusive, const char *what);
+void mlv__unlock(int fd);
+
+/* An open fd for pack number N (cached in ST). */
+int mlv__pack_fd(mlv_store *st, MDB_txn *txn, uint32_t n, int *out);
+/* A new, unique pack file name "pack-<32 hex>.pack" (random). */
+void mlv__pack_name(char out[64]);
+
+/* Forget cached pack fds (after gc replaced packs). */
+void mlv__pack_fds_close(mlv_store *st);
+
+/* Read and decode a manifest at LOC into M. */
+int mlv__manifest_read(mlv_store *st, MDB_txn *txn, const mlv_oid *oid,
+	const struct mlv_object_rec *rec, struct mlv_manifest *m);
+
+/* Read, decompress and verify one chunk; OUT must hold MLV_CHUNK_MAX bytes. */
+int mlv__chunk_read(mlv_store *st, MDB_txn *txn, const mlv_oid *id, unsigned char *out,
+	uint32_t *len_out, unsigned char *scratch);
+
+/* Little-endian helpers. */
+static inline void mlv__put_u32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16); p[3] = (unsigned char)(v >> 24);
+}
+static inline void mlv__put_u64(unsigned char *p, uint64_t v)
+{
+	mlv__put_u32(p, (uint32_t)v);
+	mlv__put_u32(p + 4, (uint32_t)(v >> 32));
+}
+static inline uint32_t mlv__get_u32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t mlv__get_u64(const unsigned char *p)
+{
+	return (uint64_t)mlv__get_u32(p) | (uint64_t)mlv__get_u32(p + 4) << 32;
+}
+
+#endif

@@ -1,0 +1,959 @@
+/*
+ * Writing objects (cut into chunks, hashed and compressed in parallel,
+ * appended to a new pack, made visible by one index commit) and reading
+ * them back with every chunk and the whole object verified.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <zstd.h>
+#include <cjson/cJSON.h>
+#include "internal.h"
+#include "pool.h"
+
+#define READ_BLOCK (8u << 20)
+#define WBUF_SIZE (4u << 20)
+#define ZSTD_LEVEL 3
+#define MAX_META_SIZE (256u << 20) /* trees and JSON records are read whole */
+
+static const char *const type_names[] = { "any", "blob", "tree", "json" };
+
+const char *mlv_objtype_name(mlv_objtype t)
+{
+	return (t >= MLV_OBJ_BLOB && t <= MLV_OBJ_JSON) ? type_names[t] : "unknown";
+}
+
+int mlv_objtype_parse(mlv_objtype *out, const char *name)
+{
+	for (int i = MLV_OBJ_BLOB; i <= MLV_OBJ_JSON; i++)
+		if (!strcmp(name, type_names[i])) {
+			*out = (mlv_objtype)i;
+			return 0;
+		}
+	return mlv_error_set(MLV_EINVALID, "unknown object type '%s' (expected blob, tree or json)", name);
+}
+
+/* ---- the writer ---- */
+
+struct pchunk {
+	mlv_oid id;
+	struct mlv_chunk_loc loc;
+};
+
+struct pobj {
+	mlv_oid id;
+	struct mlv_object_rec rec;
+	int is_new;
+};
+
+struct cctx_stack {
+	pthread_mutex_t mu;
+	ZSTD_CCtx *free[16];
+	int n;
+};
+
+struct mlv_writer {
+	mlv_store *st;
+	int gc_locked;
+	int fd;
+	mlv_buf tmppath;
+	uint64_t off;          /* logical end of the pack */
+	unsigned char *wbuf;
+	size_t wlen;
+	int write_err;         /* sticky: once a write failed, commit refuses */
+	struct pchunk *chunks;
+	size_t nchunks, achunks;
+	struct pobj *objs;
+	size_t nobjs, aobjs;
+	struct mlv_oidmap cmap, omap;
+	struct mlv_pool *pool;
+	struct cctx_stack cctxs;
+	mlv_hasher *whole;
+	mlv_writer_stats stats;
+	unsigned char *rbuf;   /* read block + carried tail */
+	unsigned char *arena;  /* compressed outputs of one block */
+	size_t arena_cap;
+	int committed;
+};
+
+int mlv_writer_new(mlv_writer **out, mlv_store *st)
+{
+	mlv_writer *w = calloc(1, sizeof(*w));
+	int rc;
+	*out = NULL;
+	if (!w)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	w->st = st;
+	w->fd = -1;
+	pthread_mutex_init(&w->cctxs.mu, NULL);
+	/* gc must not remove a chunk this writer decided not to store again. */
+	if ((rc = mlv__lock(st->lockfd_gc, 0, "the store (gc is running)"))) {
+		mlv_writer_free(w);
+		return rc;
+	}
+	w->gc_locked = 1;
+	if ((rc = mlv_hasher_new(&w->whole))) {
+		mlv_writer_free(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+static ZSTD_CCtx *cctx_get(struct cctx_stack *s)
+{
+	ZSTD_CCtx *c = NULL;
+	pthread_mutex_lock(&s->mu);
+	if (s->n)
+		c = s->free[--s->n];
+	pthread_mutex_unlock(&s->mu);
+	if (!c && (c = ZSTD_createCCtx()))
+		ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, ZSTD_LEVEL);
+	return c;
+}
+
+static void cctx_put(struct cctx_stack *s, ZSTD_CCtx *c)
+{
+	pthread_mutex_lock(&s->mu);
+	if (s->n < 16) {
+		s->free[s->n++] = c;
+		c = NULL;
+	}
+	pthread_mutex_unlock(&s->mu);
+	ZSTD_freeCCtx(c);
+}
+
+static int pack_flush(mlv_writer *w)
+{
+	int err;
+	if (!w->wlen)
+		return 0;
+	err = mlv_io_write(w->fd, w->wbuf, w->wlen, "pack");
+	w->wlen = 0;
+	if (err) {
+		w->write_err = 1;
+		return mlv_error_set_errno(MLV_EIO, -err, "cannot write to the store");
+	}
+	return 0;
+}
+
+static int pack_put(mlv_writer *w, const void *data, size_t len)
+{
+	int rc;
+	if (w->wlen + len > WBUF_SIZE && (rc = pack_flush(w)))
+		return rc;
+	if (len > WBUF_SIZE) {
+		int err = mlv_io_write(w->fd, data, len, "pack");
+		if (err) {
+			w->write_err = 1;
+			return mlv_error_set_errno(MLV_EIO, -err, "cannot write to the store");
+		}
+	} else {
+		memcpy(w->wbuf + w->wlen, data, len);
+		w->wlen += len;
+	}
+	w->off += len;
+	return 0;
+}
+
+static int pack_start(mlv_writer *w)
+{
+	unsigned char head[MLV_PACK_HDRSZ] = MLV_PACK_MAGIC;
+	if (w->fd >= 0)
+		return 0;
+	if (w->write_err)
+		return mlv_error_set(MLV_EIO, "cannot write to the store after an earlier failure");
+	if (!w->wbuf && !(w->wbuf = malloc(WBUF_SIZE)))
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	mlv_buf_clear(&w->tmppath);
+	if (mlv_buf_printf(&w->tmppath, "%s/pack-XXXXXX", w->st->tmpdir))
+		return MLV_ENOMEM;
+	w->fd = mkstemp(w->tmppath.ptr);
+	if (w->fd < 0) {
+		mlv_buf_clear(&w->tmppath);
+		return mlv_error_set_errno(MLV_EIO, errno, "cannot create a pack in '%s'", w->st->tmpdir);
+	}
+	mlv__put_u32(head + 8, 1);
+	w->off = 0;
+	return pack_put(w, head, sizeof(head));
+}
+
+static int pack_entry(mlv_writer *w, const struct mlv_entry_hdr *h, const void *payload, uint64_t *off_out)
+{
+	unsigned char hdr[MLV_ENTRY_HDRSZ];
+	int rc;
+	if ((rc = pack_start(w)))
+		return rc;
+	*off_out = w->off;
+	mlv__entry_hdr_encode(hdr, h);
+	if ((rc = pack_put(w, hdr, sizeof(hdr))))
+		return rc;
+	return pack_put(w, payload, h->stored_len);
+}
+
+/* One chunk of a block, hashed and (unless already stored) compressed by a pool thread. */
+struct task {
+	const unsigned char *data;
+	uint32_t len;
+	mlv_oid id;
+	int known;
+	unsigned char *out;
+	size_t out_cap, out_len;
+	uint8_t comp;
+};
+
+struct block {
+	mlv_writer *w;
+	struct task *tasks;
+	size_t ntasks;
+	const unsigned char *hash_data; /* new bytes for the whole-object hash */
+	size_t hash_len;
+	int whole;                      /* task 0 is the whole-object hash */
+};
+
+static void block_task(void *arg, size_t i)
+{
+	struct block *b = arg;
+	struct task *t;
+	MDB_txn *txn = NULL;
+	if (b->whole) {
+		if (i == 0) {
+			mlv_hasher_update(b->w->whole, b->hash_data, b->hash_len);
+			return;
+		}
+		i--;
+	}
+	t = &b->tasks[i];
+	mlv_hash_buf(&t->id, t->data, t->len);
+	/* Skip compressing what the store already has (a failed lookup only costs time). */
+	if (mdb_txn_begin(b->w->st->ix.env, NULL, MDB_RDONLY, &txn) == 0) {
+		MDB_val k = { MLV_OID_RAWSZ, t->id.id }, v;
+		t->known = mdb_get(txn, b->w->st->ix.chunks, &k, &v) == 0;
+		mdb_txn_abort(txn);
+	}
+	t->comp = MLV_COMP_RAW;
+	if (t->known)
+		return;
+	ZSTD_CCtx *c = cctx_get(&b->w->cctxs);
+	if (c) {
+		size_t n = ZSTD_compress2(c, t->out, t->out_cap, t->data, t->len);
+		/* Keep it raw unless compression saves at least 1/32. */
+		if (!ZSTD_isError(n) && n < t->len - t->len / 32) {
+			t->comp = MLV_COMP_ZSTD;
+			t->out_len = n;
+		}
+		cctx_put(&b->w->cctxs, c);
+	}
+}
+
+static int grow_array(void **arr, size_t *alloc, size_t need, size_t elem)
+{
+	if (need <= *alloc)
+		return 0;
+	size_t n = *alloc ? *alloc : 64;
+	while (n < need)
+		n *= 2;
+	void *p = realloc(*arr, n * elem);
+	if (!p)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	*arr = p;
+	*alloc = n;
+	return 0;
+}
+
+/* Hash, compress and append the chunks DATA is cut into; collect their ids. */
+static int ingest_block(mlv_writer *w, struct task *tasks, size_t ntasks, const unsigned char *hash_data,
+	size_t hash_len, int whole, mlv_oid **ids, size_t *nids, size_t *aids)
+{
+	struct block b = { w, tasks, ntasks, hash_data, hash_len, whole };
+	size_t need = 0, pos = 0;
+	int rc;
+	for (size_t i = 0; i < ntasks; i++)
+		need += ZSTD_compressBound(tasks[i].len);
+	if (need > w->arena_cap) {
+		free(w->arena);
+		if (!(w->arena = malloc(need))) {
+			w->arena_cap = 0;
+			return mlv_error_set(MLV_ENOMEM, "out of memory");
+		}
+		w->arena_cap = need;
+	}
+	for (size_t i = 0; i < ntasks; i++) {
+		tasks[i].out = w->arena + pos;
+		tasks[i].out_cap = ZSTD_compressBound(tasks[i].len);
+		pos += tasks[i].out_cap;
+	}
+	size_t njobs = ntasks + (whole ? 1 : 0);
+	if (w->pool && njobs > 1)
+		mlv__pool_run(w->pool, njobs, block_task, &b);
+	else
+		for (size_t i = 0; i < njobs; i++)
+			block_task(&b, i);
+	if ((rc = grow_array((void **)ids, aids, *nids + ntasks, sizeof(mlv_oid))))
+		return rc;
+	for (size_t i = 0; i < ntasks; i++) {
+		struct task *t = &tasks[i];
+		(*ids)[(*nids)++] = t->id;
+		w->stats.chunks_total++;
+		if (t->known || mlv__oidmap_get(&w->cmap, &t->id))
+			continue;
+		struct mlv_entry_hdr h = { MLV_ENTRY_CHUNK, t->comp, t->len,
+			(uint32_t)(t->comp == MLV_COMP_ZSTD ? t->out_len : t->len), t->id };
+		uint64_t off;
+		if ((rc = pack_entry(w, &h, t->comp == MLV_COMP_ZSTD ? t->out : t->data, &off)))
+			return rc;
+		if ((rc = grow_array((void **)&w->chunks, &w->achunks, w->nchunks + 1, sizeof(*w->chunks))))
+			return rc;
+		struct pchunk *pc = &w->chunks[w->nchunks++];
+		pc->id = t->id;
+		pc->loc = (struct mlv_chunk_loc){ 0, h.stored_len, off, h.raw_len, h.comp };
+		if ((rc = mlv__oidmap_put(&w->cmap, &t->id, w->nchunks)))
+			return rc;
+		w->stats.chunks_new++;
+		w->stats.bytes_new += h.raw_len;
+		w->stats.bytes_stored += MLV_ENTRY_HDRSZ + h.stored_len;
+	}
+	return 0;
+}
+
+/* Record the object: its manifest when new, a freshened mtime otherwise. */
+static int finish_object(mlv_writer *w, const mlv_oid *oid, mlv_objtype type, uint64_t size,
+	const mlv_oid *ids, size_t nids)
+{
+	struct mlv_object_rec rec;
+	MDB_txn *txn = NULL;
+	int rc, exists;
+	w->stats.objects_total++;
+	if (mlv__oidmap_get(&w->omap, oid))
+		return 0;
+	if ((rc = mlv__index_read_begin(&w->st->ix, &txn)))
+		return rc;
+	rc = mlv__index_get_object(txn, &w->st->ix, oid, &rec);
+	mdb_txn_abort(txn);
+	if (rc && rc != MLV_ENOTFOUND)
+		return rc;
+	exists = rc == 0;
+	mlv_error_clear();
+	if (exists && rec.type != (uint8_t)type) {
+		char hex[MLV_OID_HEXSZ + 1];
+		return mlv_error_set(MLV_EEXISTS, "object %s is already stored as a %s, not a %s",
+			mlv_oid_fmt(hex, oid), mlv_objtype_name((mlv_objtype)rec.type), mlv_objtype_name(type));
+	}
+	if (!exists) {
+		struct mlv_manifest m = { type, size, (uint32_t)nids, (mlv_oid *)ids };
+		mlv_buf mb = MLV_BUF_INIT;
+		if ((rc = mlv__manifest_encode(&mb, &m)))
+			return rc;
+		struct mlv_entry_hdr h = { MLV_ENTRY_MANIFEST, MLV_COMP_RAW, (uint32_t)mb.size, (uint32_t)mb.size, *oid };
+		rec = (struct mlv_object_rec){ (uint8_t)type, (uint32_t)nids, size, 0, 0, 0 };
+		rc = pack_entry(w, &h, mb.ptr, &rec.offset);
+		mlv_buf_release(&mb);
+		if (rc)
+			return rc;
+		w->stats.objects_new++;
+	}
+	rec.mtime = (int64_t)time(NULL);
+	if ((rc = grow_array((void **)&w->objs, &w->aobjs, w->nobjs + 1, sizeof(*w->objs))))
+		return rc;
+	w->objs[w->nobjs].id = *oid;
+	w->objs[w->nobjs].rec = rec;
+	w->objs[w->nobjs].is_new = !exists;
+	w->nobjs++;
+	return mlv__oidmap_put(&w->omap, oid, w->nobjs);
+}
+
+/*
+ * Store a stream: from FD when fd >= 0, else the LEN bytes at MEM. Cuts it
+ * into chunks, block by block, carrying the unfinished tail of each block.
+ */
+static int ingest(mlv_writer *w, mlv_oid *out, int fd, const unsigned char *mem, size_t len,
+	mlv_objtype type, const char *what)
+{
+	struct task *tasks = NULL;
+	size_t atasks = 0;
+	mlv_oid *ids = NULL;
+	size_t nids = 0, aids = 0, carry = 0, memoff = 0;
+	uint64_t total = 0;
+	int rc = 0, eof = 0, first = 1, hashed = 0;
+	mlv_oid oid;
+
+	mlv_hasher_final(w->whole, &oid); /* start from a clean state */
+	if (fd >= 0 && !w->rbuf && !(w->rbuf = malloc(READ_BLOCK + MLV_CHUNK_MAX)))
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	while (!eof) {
+		const unsigned char *data;
+		size_t avail, got, pos = 0, ntasks = 0;
+		if (fd >= 0) {
+			ssize_t n = mlv_io_read_full(fd, w->rbuf + carry, READ_BLOCK);
+			if (n < 0) {
+				rc = mlv_error_set_errno(MLV_EIO, (int)-n, "cannot read '%s'", what);
+				goto done;
+			}
+			got = (size_t)n;
+			eof = got < READ_BLOCK;
+			data = w->rbuf;
+			avail = carry + got;
+		} else {
+			/* Memory needs no copying: the "block" is the rest of it. */
+			got = len - memoff;
+			eof = 1;
+			data = mem + memoff - carry;
+			avail = carry + got;
+		}
+		total += got;
+		/* The pool pays off only for large inputs. */
+		if (first && !eof && !w->pool)
+			mlv__pool_new(&w->pool);
+		while (pos < avail) {
+			size_t cut = mlv__chunk_cut(data + pos, avail - pos, eof);
+			if (!cut)
+				break;
+			if ((rc = grow_array((void **)&tasks, &atasks, ntasks + 1, sizeof(*tasks))))
+				goto done;
+			memset(&tasks[ntasks], 0, sizeof(*tasks));
+			tasks[ntasks].data = data + pos;
+			tasks[ntasks].len = (uint32_t)cut;
+			ntasks++;
+			pos += cut;
+		}
+		/* A one-chunk object's id is its chunk's: no second hash. */
+		int whole = !(first && eof && ntasks <= 1);
+		hashed |= whole;
+		if ((rc = ingest_block(w, tasks, ntasks, data + carry, got, whole, &ids, &nids, &aids)))
+			goto done;
+		carry = avail - pos;
+		if (carry && fd >= 0)
+			memmove(w->rbuf, w->rbuf + pos, carry);
+		memoff += got;
+		first = 0;
+	}
+	if (hashed)
+		mlv_hasher_final(w->whole, &oid);
+	else if (nids == 1)
+		oid = ids[0];
+	else
+		mlv_hash_buf(&oid, "", 0);
+	w->stats.bytes_in += total;
+	if ((rc = finish_object(w, &oid, type, total, ids, nids)))
+		goto done;
+	*out = oid;
+done:
+	free(tasks);
+	free(ids);
+	return rc;
+}
+
+static int validate_content(const unsigned char *data, size_t len, mlv_objtype type, const char *what)
+{
+	if (type == MLV_OBJ_TREE) {
+		mlv_tree *t = NULL;
+		int rc = mlv_tree_parse(&t, data, len);
+		mlv_tree_free(t);
+		if (rc)
+			return mlv_error_set(MLV_EINVALID, "'%s' is not a valid tree: %s", what, mlv_error_last());
+	} else if (type == MLV_OBJ_JSON) {
+		const char *end = NULL;
+		cJSON *j = cJSON_ParseWithLengthOpts((const char *)data, len, &end, 0);
+		if (!j)
+			return mlv_error_set(MLV_EINVALID, "'%s' is not valid JSON (at byte %zu)", what,
+				end ? (size_t)(end - (const char *)data) : (size_t)0);
+		cJSON_Delete(j);
+	}
+	return 0;
+}
+
+int mlv_writer_add_buf(mlv_writer *w, mlv_oid *out, const void *data, size_t len, mlv_objtype type)
+{
+	int rc;
+	if (type == MLV_OBJ_ANY)
+		type = MLV_OBJ_BLOB;
+	if ((rc = validate_content(data, len, type, "<buffer>")))
+		return rc;
+	return ingest(w, out, -1, data, len, type, "<buffer>");
+}
+
+static int same_stat(const struct stat *a, const struct stat *b)
+{
+	return a->st_size == b->st_size && a->st_ino == b->st_ino &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+int mlv_writer_add_fd(mlv_writer *w, mlv_oid *out, int fd, mlv_objtype type, const char *what)
+{
+	struct stat before, after;
+	int rc, regular;
+	if (type == MLV_OBJ_ANY)
+		type = MLV_OBJ_BLOB;
+	if (fstat(fd, &before))
+		return mlv_error_set_errno(MLV_EIO, errno, "cannot stat '%s'", what);
+	if (S_ISDIR(before.st_mode))
+		return mlv_error_set(MLV_EINVALID, "'%s' is a directory", what);
+	regular = S_ISREG(before.st_mode);
+	if (type != MLV_OBJ_BLOB) {
+		mlv_buf b = MLV_BUF_INIT;
+		unsigned char tmp[65536];
+		for (;;) {
+			ssize_t n = mlv_io_read_full(fd, tmp, sizeof(tmp));
+			if (n < 0) {
+				mlv_buf_release(&b);
+				return mlv_error_set_errno(MLV_EIO, (int)-n, "cannot read '%s'", what);
+			}
+			if (n == 0)
+				break;
+			if (b.size + (size_t)n > MAX_META_SIZE) {
+				mlv_buf_release(&b);
+				return mlv_error_set(MLV_EINVALID, "'%s' is too large for a %s object", what, mlv_objtype_name(type));
+			}
+			if ((rc = mlv_buf_put(&b, tmp, (size_t)n))) {
+				mlv_buf_release(&b);
+				return rc;
+			}
+		}
+		rc = validate_content((const unsigned char *)mlv_buf_cstr(&b), b.size, type, what);
+		if (!rc)
+			rc = ingest(w, out, -1, (const unsigned char *)mlv_buf_cstr(&b), b.size, type, what);
+		mlv_buf_release(&b);
+		return rc;
+	}
+	if ((rc = ingest(w, out, fd, NULL, 0, type, what)))
+		return rc;
+	/* A file that changed while we read it must not be stored under an id of a torn mix. */
+	if (regular && (fstat(fd, &after) || !same_stat(&before, &after)))
+		return mlv_error_set(MLV_EINVALID, "'%s' changed while it was being read; try again", what);
+	return 0;
+}
+
+/* Store directory DIRFD (named PATH in messages) as a tree. */
+static int add_dir_fd(mlv_writer *w, mlv_oid *out, int dirfd, const char *path,
+	uint64_t *nfiles, uint64_t *total, int depth)
+{
+	mlv_tree tree = { NULL, 0 };
+	size_t alloc = 0;
+	mlv_buf sub = MLV_BUF_INIT, ser = MLV_BUF_INIT;
+	DIR *d = NULL;
+	struct dirent *de;
+	int rc = 0, dfd;
+	if (depth > 256)
+		return mlv_error_set(MLV_EINVALID, "'%s' is nested too deeply", path);
+	if ((dfd = dup(dirfd)) < 0 || !(d = fdopendir(dfd))) {
+		rc = mlv_error_set_errno(MLV_EIO, errno, "cannot read directory '%s'", path);
+		if (dfd >= 0)
+			close(dfd);
+		return rc;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		struct stat sb;
+		mlv_tree_entry e;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		mlv_buf_clear(&sub);
+		if ((rc = mlv_buf_printf(&sub, "%s/%s", path, de->d_name)))
+			goto done;
+		if (!mlv_path_component_valid(de->d_name, strlen(de->d_name))) {
+			rc = mlv_error_set(MLV_EINVALID, "cannot store '%s': a tree may not hold that name", sub.ptr);
+			goto done;
+		}
+		if (fstatat(dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW)) {
+			rc = mlv_error_set_errno(MLV_EIO, errno, "cannot stat '%s'", sub.ptr);
+			goto done;
+		}
+		memset(&e, 0, sizeof(e));
+		if (S_ISREG(sb.st_mode)) {
+			int fd = openat(dirfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0) {
+				rc = mlv_error_set_errno(MLV_EIO, errno, "cannot open '%s'", sub.ptr);
+				goto done;
+			}
+			rc = mlv_writer_add_fd(w, &e.oid, fd, MLV_OBJ_BLOB, sub.ptr);
+			close(fd);
+			e.mode = (sb.st_mode & 0111) ? MLV_MODE_EXEC : MLV_MODE_FILE;
+			e.size = (uint64_t)sb.st_size;
+			if (nfiles)
+				(*nfiles)++;
+		} else if (S_ISLNK(sb.st_mode)) {
+			char target[4096];
+			ssize_t n = readlinkat(dirfd, de->d_name, target, sizeof(target));
+			if (n < 0 || n == (ssize_t)sizeof(target)) {
+				rc = mlv_error_set_errno(MLV_EIO, n < 0 ? errno : ENAMETOOLONG, "cannot read link '%s'", sub.ptr);
+				goto done;
+			}
+			rc = ingest(w, &e.oid, -1, (unsigned char *)target, (size_t)n, MLV_OBJ_BLOB, sub.ptr);
+			e.mode = MLV_MODE_LINK;
+			e.size = (uint64_t)n;
+			if (nfiles)
+				(*nfiles)++;
+		} else if (S_ISDIR(sb.st_mode)) {
+			int cfd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			uint64_t sz = 0;
+			if (cfd < 0) {
+				rc = mlv_error_set_errno(MLV_EIO, errno, "cannot open directory '%s'", sub.ptr);
+				goto done;
+			}
+			rc = add_dir_fd(w, &e.oid, cfd, sub.ptr, nfiles, &sz, depth + 1);
+			close(cfd);
+			e.mode = MLV_MODE_TREE;
+			e.size = sz;
+		} else {
+			rc = mlv_error_set(MLV_EINVALID, "cannot store '%s': not a regular file, directory or symlink", sub.ptr);
+		}
+		if (rc)
+			goto done;
+		if (!(e.name = strdup(de->d_name))) {
+			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+			goto done;
+		}
+		if ((rc = grow_array((void **)&tree.entries, &alloc, tree.n + 1, sizeof(e)))) {
+			free(e.name);
+			goto done;
+		}
+		tree.entries[tree.n++] = e;
+		if (total)
+			*total += e.size;
+	}
+	if (errno) {
+		rc = mlv_error_set_errno(MLV_EIO, errno, "cannot read directory '%s'", path);
+		goto done;
+	}
+	if ((rc = mlv_tree_serialize(&ser, &tree)))
+		goto done;
+	rc = ingest(w, out, -1, (const unsigned char *)mlv_buf_cstr(&ser), ser.size, MLV_OBJ_TREE, path);
+done:
+	for (size_t i = 0; i < tree.n; i++)
+		free(tree.entries[i].name);
+	free(tree.entries);
+	mlv_buf_release(&sub);
+	mlv_buf_release(&ser);
+	closedir(d);
+	return rc;
+}
+
+int mlv_writer_add_dir(mlv_writer *w, mlv_oid *out, const char *path, uint64_t *nfiles, uint64_t *total_size)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+	if (fd < 0)
+		return mlv_error_set_errno(errno == ENOENT ? MLV_ENOTFOUND : MLV_EIO, errno, "cannot open directory '%s'", path);
+	if (nfiles)
+		*nfiles = 0;
+	if (total_size)
+		*total_size = 0;
+	rc = add_dir_fd(w, out, fd, path, nfiles, total_size, 0);
+	close(fd);
+	return rc;
+}
+
+struct commit_ctx {
+	mlv_writer *w;
+	const char *packname;
+};
+
+static int commit_txn(void *payload, MDB_txn *txn)
+{
+	struct commit_ctx *c = payload;
+	mlv_writer *w = c->w;
+	struct mlv_index *ix = &w->st->ix;
+	uint32_t packno = 0;
+	int rc;
+	if (c->packname) {
+		MDB_val k = { 9, "next-pack" }, v;
+		rc = mdb_get(txn, ix->meta, &k, &v);
+		if (rc == 0 && v.mv_size == 4)
+			packno = mlv__get_u32(v.mv_data);
+		else if (rc && rc != MDB_NOTFOUND)
+			return mlv__index_error(rc, "write");
+		unsigned char nb[4];
+		mlv__put_u32(nb, packno + 1);
+		v.mv_size = 4;
+		v.mv_data = nb;
+		if ((rc = mdb_put(txn, ix->meta, &k, &v, 0)))
+			goto fail;
+		MDB_val pk = { sizeof(packno), &packno }, pv = { strlen(c->packname), (void *)c->packname };
+		if ((rc = mdb_put(txn, ix->packs, &pk, &pv, 0)))
+			goto fail;
+	}
+	for (size_t i = 0; i < w->nchunks; i++) {
+		unsigned char val[24];
+		struct mlv_chunk_loc loc = w->chunks[i].loc;
+		loc.pack = packno;
+		mlv__chunk_loc_encode(val, &loc);
+		MDB_val k = { MLV_OID_RAWSZ, w->chunks[i].id.id }, v = { sizeof(val), val };
+		/* A concurrent writer may have stored it first: keep theirs. */
+		rc = mdb_put(txn, ix->chunks, &k, &v, MDB_NOOVERWRITE);
+		if (rc && rc != MDB_KEYEXIST)
+			goto fail;
+	}
+	for (size_t i = 0; i < w->nobjs; i++) {
+		struct pobj *o = &w->objs[i];
+		struct mlv_object_rec rec = o->rec;
+		unsigned char val[40];
+		MDB_val k = { MLV_OID_RAWSZ, o->id.id }, v;
+		rc = mdb_get(txn, ix->objects, &k, &v);
+		if (rc == 0) {
+			/* Already there (stored before, or by a concurrent writer): freshen it. */
+			if ((rc = mlv__object_rec_decode(&rec, &v)))
+				return rc;
+			rec.mtime = o->rec.mtime;
+		} else if (rc == MDB_NOTFOUND && o->is_new) {
+			rec.pack = packno;
+		} else if (rc == MDB_NOTFOUND) {
+			char hex[MLV_OID_HEXSZ + 1];
+			return mlv_error_set(MLV_ECORRUPT, "object %s vanished from the index while it was being stored",
+				mlv_oid_fmt(hex, &o->id));
+		} else {
+			goto fail;
+		}
+		mlv__object_rec_encode(val, &rec);
+		v.mv_size = sizeof(val);
+		v.mv_data = val;
+		if ((rc = mdb_put(txn, ix->objects, &k, &v, 0)))
+			goto fail;
+	}
+	return 0;
+fail:
+	return rc == MDB_MAP_FULL ? rc : mlv__index_error(rc, "write");
+}
+
+int mlv_writer_commit(mlv_writer *w)
+{
+	struct commit_ctx c = { w, NULL };
+	mlv_buf final = MLV_BUF_INIT;
+	char name[64];
+	int rc = 0, err;
+	if (w->committed)
+		return 0;
+	if (w->write_err)
+		return mlv_error_set(MLV_EIO, "cannot commit: an earlier write to the store failed");
+	if (w->fd >= 0) {
+		if ((rc = pack_flush(w)))
+			return rc;
+		if ((err = mlv_io_fsync(w->fd, "pack")))
+			return mlv_error_set_errno(MLV_EIO, -err, "cannot write to the store");
+		fchmod(w->fd, 0444); /* packs are immutable; readable by a shared store's users */
+		close(w->fd);
+		w->fd = -1;
+		mlv__pack_name(name);
+		if (mlv_buf_printf(&final, "%s/%s", w->st->packdir, name))
+			return MLV_ENOMEM;
+		if ((err = mlv_io_rename(w->tmppath.ptr, final.ptr))) {
+			rc = mlv_error_set_errno(MLV_EIO, -err, "cannot move a new pack into place");
+			goto done;
+		}
+		mlv_buf_clear(&w->tmppath);
+		if ((err = mlv_io_fsync_dir(w->st->packdir))) {
+			rc = mlv_error_set_errno(MLV_EIO, -err, "cannot write to the store");
+			goto done;
+		}
+		c.packname = name;
+	}
+	if (w->nobjs || w->nchunks)
+		rc = mlv__index_write(w->st, commit_txn, &c);
+	if (!rc)
+		w->committed = 1;
+done:
+	mlv_buf_release(&final);
+	return rc;
+}
+
+void mlv_writer_stats_get(const mlv_writer *w, mlv_writer_stats *out) { *out = w->stats; }
+
+void mlv_writer_free(mlv_writer *w)
+{
+	if (!w)
+		return;
+	if (w->fd >= 0)
+		close(w->fd);
+	if (w->tmppath.size)
+		unlink(w->tmppath.ptr);
+	mlv_buf_release(&w->tmppath);
+	if (w->gc_locked)
+		mlv__unlock(w->st->lockfd_gc);
+	mlv__pool_free(w->pool);
+	for (int i = 0; i < w->cctxs.n; i++)
+		ZSTD_freeCCtx(w->cctxs.free[i]);
+	pthread_mutex_destroy(&w->cctxs.mu);
+	mlv_hasher_free(w->whole);
+	free(w->wbuf);
+	free(w->rbuf);
+	free(w->arena);
+	free(w->chunks);
+	free(w->objs);
+	mlv__oidmap_release(&w->cmap);
+	mlv__oidmap_release(&w->omap);
+	free(w);
+}
+
+/* ---- reading ---- */
+
+int mlv_object_info(mlv_store *st, const mlv_oid *oid, mlv_objinfo *out)
+{
+	struct mlv_object_rec rec;
+	MDB_txn *txn;
+	int rc;
+	if ((rc = mlv__index_read_begin(&st->ix, &txn)))
+		return rc;
+	rc = mlv__index_get_object(txn, &st->ix, oid, &rec);
+	mdb_txn_abort(txn);
+	if (rc)
+		return rc;
+	out->type = (mlv_objtype)rec.type;
+	out->size = rec.size;
+	out->nchunks = rec.nchunks;
+	out->mtime = rec.mtime;
+	return 0;
+}
+
+int mlv_object_resolve(mlv_store *st, mlv_oid *out, const char *spec)
+{
+	const char *p = spec;
+	unsigned char key[MLV_OID_RAWSZ] = { 0 };
+	size_t len, nfound = 0;
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	mlv_buf cands = MLV_BUF_INIT;
+	int rc;
+	if (!strncmp(p, "sha256:", 7))
+		p += 7;
+	len = strlen(p);
+	if (!mlv_oid_is_hex_prefix(p))
+		return mlv_error_set(MLV_EINVALID, "'%s' is not an object id (expected hex digits)", spec);
+	if (len < MLV_OID_MINPREFIX)
+		return mlv_error_set(MLV_EINVALID, "'%s' is too short: an id prefix needs at least %d hex digits",
+			spec, MLV_OID_MINPREFIX);
+	for (size_t i = 0; i < len; i++) {
+		int c = p[i], d = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+		key[i / 2] |= (unsigned char)(i % 2 ? d : d << 4);
+	}
+	if ((rc = mlv__index_read_begin(&st->ix, &txn)))
+		return rc;
+	if ((rc = mdb_cursor_open(txn, st->ix.objects, &cur))) {
+		rc = mlv__index_error(rc, "lookup");
+		goto done;
+	}
+	k.mv_size = MLV_OID_RAWSZ;
+	k.mv_data = key;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (rc == 0) {
+		const unsigned char *id = k.mv_data;
+		int match = k.mv_size == MLV_OID_RAWSZ && !memcmp(id, key, len / 2) &&
+			(len % 2 == 0 || (id[len / 2] >> 4) == (key[len / 2] >> 4));
+		if (!match)
+			break;
+		if (nfound == 0)
+			memcpy(out->id, id, MLV_OID_RAWSZ);
+		if (nfound < 10) {
+			mlv_oid o;
+			struct mlv_object_rec rec;
+			char hex[MLV_OID_HEXSZ + 1];
+			memcpy(o.id, id, MLV_OID_RAWSZ);
+			mlv__object_rec_decode(&rec, &v);
+			mlv_buf_printf(&cands, "\n  %s %s", mlv_oid_fmt(hex, &o), mlv_objtype_name((mlv_objtype)rec.type));
+		}
+		nfound++;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	if (rc && rc != MDB_NOTFOUND) {
+		rc = mlv__index_error(rc, "lookup");
+		goto done;
+	}
+	if (nfound == 0)
+		rc = mlv_error_set(MLV_ENOTFOUND, "no object %s in the store", spec);
+	else if (nfound > 1)
+		rc = mlv_error_set(MLV_EAMBIGUOUS, "id prefix '%s' is ambiguous; candidates:%s%s", spec,
+			mlv_buf_cstr(&cands), nfound > 10 ? "\n  ..." : "");
+	else
+		rc = 0;
+done:
+	mlv_buf_release(&cands);
+	if (cur)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int mlv_object_read(mlv_store *st, const mlv_oid *oid, mlv_sink_fn sink, void *payload)
+{
+	struct mlv_object_rec rec;
+	struct mlv_manifest m = { 0 };
+	MDB_txn *txn = NULL;
+	unsigned char *buf = NULL, *scratch = NULL;
+	mlv_hasher *h = NULL;
+	uint64_t total = 0;
+	char hex[MLV_OID_HEXSZ + 1];
+	int rc;
+	if ((rc = mlv__index_read_begin(&st->ix, &txn)))
+		return rc;
+	if ((rc = mlv__index_get_object(txn, &st->ix, oid, &rec)) ||
+	    (rc = mlv__manifest_read(st, txn, oid, &rec, &m)))
+		goto done;
+	if (!(buf = malloc(MLV_CHUNK_MAX)) || !(scratch = malloc(ZSTD_compressBound(MLV_CHUNK_MAX))) ||
+	    (m.nchunks != 1 && mlv_hasher_new(&h))) {
+		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (uint32_t i = 0; i < m.nchunks; i++) {
+		uint32_t n;
+		if ((rc = mlv__chunk_read(st, txn, &m.chunks[i], buf, &n, scratch))) {
+			rc = mlv_error_set(rc, "object %s is damaged: %s", mlv_oid_fmt(hex, oid), mlv_error_last());
+			goto done;
+		}
+		total += n;
+		if (total > m.size) {
+			rc = mlv_error_set(MLV_ECORRUPT, "object %s is damaged: its chunks are longer than its size",
+				mlv_oid_fmt(hex, oid));
+			goto done;
+		}
+		if (h)
+			mlv_hasher_update(h, buf, n);
+		if (sink && (rc = sink(payload, buf, n)))
+			goto done;
+	}
+	mlv_oid got;
+	if (h)
+		mlv_hasher_final(h, &got);
+	else
+		got = m.chunks[0];
+	if (total != m.size || mlv_oid_cmp(&got, oid))
+		rc = mlv_error_set(MLV_ECORRUPT, "object %s is damaged: its content does not match its id",
+			mlv_oid_fmt(hex, oid));
+done:
+	mlv_hasher_free(h);
+	free(buf);
+	free(scratch);
+	mlv__manifest_release(&m);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+static int buf_sink(void *payload, const void *data, size_t len) { return mlv_buf_put(payload, data, len); }
+
+int mlv_object_read_buf(mlv_store *st, const mlv_oid *oid, mlv_buf *out, uint64_t max_size)
+{
+	mlv_objinfo info;
+	size_t start = out->size;
+	int rc;
+	if ((rc = mlv_object_info(st, oid, &info)))
+		return rc;
+	if (info.size > max_size) {
+		char hex[MLV_OID_HEXSZ + 1];
+		return mlv_error_set(MLV_EINVALID, "object %s is too large to read into memory (%llu bytes)",
+			mlv_oid_fmt(hex, oid), (unsigned long long)info.size);
+	}
+	if ((rc = mlv_buf_grow(out, (size_t)info.size)))
+		return rc;
+	rc = mlv_object_read(st, oid, buf_sink, out);
+	if (rc) {
+		out->size = start;
+		if (out->ptr)
+			out->ptr[start] = '\0';
+	}
+	return rc;
+}
+
+int mlv_object_verify(mlv_store *st, const mlv_oid *oid) { return mlv_object_read(st, oid, NULL, NULL); }
