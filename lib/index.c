@@ -5,6 +5,7 @@
  * writers queue behind a lock file with a timeout.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "internal.h"
@@ -30,7 +31,12 @@ int mlv__index_open(struct mlv_index *ix, const char *dir)
 		return mlv__index_error(rc, "create");
 	mdb_env_set_maxdbs(ix->env, 16);
 	mdb_env_set_maxreaders(ix->env, 512);
-	mdb_env_set_mapsize(ix->env, INITIAL_MAP);
+	{
+		/* MLV_INDEX_MAP_SIZE (bytes) lets tests start small and watch the map grow. */
+		const char *e = getenv("MLV_INDEX_MAP_SIZE");
+		unsigned long long sz = e && *e ? strtoull(e, NULL, 10) : 0;
+		mdb_env_set_mapsize(ix->env, sz >= 65536 ? (size_t)sz : INITIAL_MAP);
+	}
 	/* MDB_NOTLS: read transactions belong to the caller, not the thread. */
 	if ((rc = mdb_env_open(ix->env, dir, MDB_NOTLS, 0644))) {
 		int code = rc == ENOENT ? MLV_ENOTFOUND : MLV_EIO;

@@ -46,10 +46,18 @@ static void fault_load(void)
 		fault.log = s;
 }
 
+/* Points are counted in one process, which may run several threads. */
+static _Atomic long counter;
+
+void mlv_io_fault_reset(void)
+{
+	memset(&fault, 0, sizeof(fault));
+	counter = 0;
+	fault_load();
+}
+
 int mlv_io_point(const char *kind, const char *detail)
 {
-	/* Points are counted in one process, which may run several threads. */
-	static _Atomic long counter;
 	long n;
 	if (!fault.loaded)
 		fault_load();

@@ -19,6 +19,12 @@
 #include <sys/types.h>
 
 /*
+ * Read the MLV_FAULT_* variables again and restart the count (for a test
+ * that forks a child after changing them; commands never need it).
+ */
+void mlv_io_fault_reset(void);
+
+/*
  * Count one injection point of KIND ("write", "fsync", "rename", "commit"...).
  * Returns 0 to go ahead, or an errno value the caller must fail with.
  */
