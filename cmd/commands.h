@@ -107,6 +107,11 @@ int mlv_completion_print(FILE *fp, const char *shell);
 int mlv_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* mlv_die with the library's last error message. */
 int mlv_die_lib(void);
+/*
+ * strerror(ERR) in lower case, as messages are ("no such file or
+ * directory"). Valid until the next call.
+ */
+const char *mlv_strerror(int err);
 /* "mlv: warning: ..." on stderr. */
 void mlv_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

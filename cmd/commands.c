@@ -1,0 +1,46 @@
+/*
+ * The one table of commands. `mlv help`, `mlv --list-cmds`, the completion
+ * scripts and tests/cli/docs.bats all read it; see commands.h for how to add
+ * a command.
+ */
+#include <string.h>
+
+#include "commands.h"
+
+#define ROW(name, id, flags, summary) \
+	{ name, cmd_##id, flags, summary, mlv_opts_##id, mlv_usage_##id }
+
+const struct mlv_cmd mlv_commands[] = {
+	ROW("init", init, MLV_CAT_PORCELAIN,
+		"create an empty store or reinitialize an existing one"),
+	ROW("help", help, MLV_CAT_PORCELAIN,
+		"list the commands or show the manual of one"),
+	ROW("version", version, MLV_CAT_PORCELAIN,
+		"print the version of mlv"),
+	/* hash-object opens the store itself, and only with -w. */
+	ROW("hash-object", hash_object, MLV_CAT_PLUMBING,
+		"compute the id of a file and optionally store it"),
+	ROW("cat-object", cat_object, MLV_CAT_PLUMBING | MLV_NEED_STORE,
+		"print the content, type or size of an object"),
+	ROW("ls-tree", ls_tree, MLV_CAT_PLUMBING | MLV_NEED_STORE,
+		"list the entries of a tree object"),
+	ROW("rev-parse", rev_parse, MLV_CAT_PLUMBING | MLV_NEED_STORE,
+		"resolve a spec to an object id"),
+	ROW("fsck", fsck, MLV_CAT_PLUMBING | MLV_NEED_STORE,
+		"verify the objects, packs and index of the store"),
+	ROW("gc", gc, MLV_CAT_PLUMBING | MLV_NEED_STORE,
+		"remove unreachable objects and repack the store"),
+	/* For tests/cli/framework.bats: exercises the option parser. */
+	ROW("test-parse-options", test_parse_options, MLV_CAT_PLUMBING | MLV_CMD_HIDDEN,
+		"print what the option parser made of the arguments"),
+	{ NULL, NULL, 0, NULL, NULL, NULL }
+};
+
+const struct mlv_cmd *mlv_command_find(const char *name)
+{
+	const struct mlv_cmd *c;
+	for (c = mlv_commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
