@@ -1,0 +1,72 @@
+#!/bin/sh
+# A short walk through mlv on a sample project created in a temporary
+# directory. Run by `make demo`; MLV may name the binary (default: mlv on PATH).
+set -eu
+MLV=${MLV:-mlv}
+work=$(mktemp -d "${TMPDIR:-/tmp}/mlv-demo.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+if [ -t 1 ]; then bold=$(printf '\033[1m'); off=$(printf '\033[0m'); else bold=; off=; fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$off"; }
+run() { printf '$ %s\n' "$*"; "$@"; }
+mlv() { "$MLV" "$@"; }
+
+step "A sample project: a dataset and a model file"
+mkdir -p data models
+awk 'BEGIN {
+	srand(42); print "id,age,income,city,label";
+	split("paris,lyon,nantes,lille,nice", c, ",");
+	for (i = 1; i <= 200000; i++)
+		printf "%d,%d,%.2f,%s,%d\n", i, 18 + int(rand() * 60), 20000 + rand() * 80000, c[1 + int(rand() * 5)], rand() < 0.3
+}' > data/train.csv
+head -c 2000000 /dev/urandom > models/model.bin
+run ls -l data/train.csv models/model.bin
+
+step "Create a store"
+run mlv init
+
+step "Ids are SHA-256 of the bytes, the same as sha256sum prints"
+run mlv hash-object data/train.csv
+run sha256sum data/train.csv
+
+step "Store the dataset and the model"
+run mlv hash-object -w data/train.csv models/model.bin
+printf 'store size: %s bytes for %s bytes of files (the CSV is compressed, the model is not)\n' \
+	"$(du -sb .mlv/objects | cut -f1)" "$(cat data/train.csv models/model.bin | wc -c)"
+
+step "A new version with 1% more rows stores only its new chunks"
+before=$(du -sb .mlv/objects | cut -f1)
+awk 'BEGIN { srand(7); for (i = 200001; i <= 202000; i++) printf "%d,%d,%.2f,lyon,%d\n", i, 30 + int(rand() * 20), 50000 + rand() * 1000, rand() < 0.5 }' >> data/train.csv
+run mlv hash-object -w data/train.csv
+after=$(du -sb .mlv/objects | cut -f1)
+printf 'the store grew by %s bytes for a %s-byte file\n' "$((after - before))" "$(wc -c < data/train.csv)"
+
+step "Read an object back by a short id prefix"
+id=$(mlv hash-object data/train.csv)
+short=$(printf %s "$id" | cut -c1-10)
+run mlv cat-object -t "$short"
+run mlv cat-object -s "$short"
+printf '$ mlv cat-object -p %s | head -3\n' "$short"
+mlv cat-object -p "$short" | head -3
+
+step "Store a directory as a tree and list it"
+tree=$(mlv hash-object -w data | tail -n 1)
+run mlv ls-tree "$tree"
+
+step "Check the whole store"
+run mlv fsck --full
+
+step "Damage is detected, never returned as data"
+pack=$(ls .mlv/objects/pack/*.pack | head -n 1)
+cp "$pack" "$work/pack.bak"
+chmod u+w "$pack"
+printf 'X' | dd of="$pack" bs=1 seek=5000 conv=notrunc 2>/dev/null
+printf '$ mlv fsck   (after flipping one byte in a pack)\n'
+mlv fsck || printf '(exit %s: problems found)\n' "$?"
+cp "$work/pack.bak" "$pack"
+
+step "Objects nothing refers to are removed after a grace period"
+run mlv gc --dry-run --prune=now
+
+printf '\nDone. The sample project was in %s (now removed).\n' "$work"
