@@ -101,6 +101,12 @@ extern const struct mlv_option mlv_opts_main[];
 int mlv_completion_print(FILE *fp, const char *shell);
 
 /*
+ * The errno of the first failed write to stdout, for the one message main()
+ * prints after the command (a later fflush no longer knows it); 0 if none.
+ */
+extern int mlv_stdout_errno;
+
+/*
  * Print "mlv: error: <fmt>" to stderr and return MLV_EXIT_FATAL, so a command
  * can `return mlv_die("cannot read '%s'", path);`.
  */

@@ -44,7 +44,7 @@ static int finish(int rc)
 {
 	errno = 0;
 	if (fflush(stdout) || ferror(stdout)) {
-		int err = errno ? errno : EIO;
+		int err = mlv_stdout_errno ? mlv_stdout_errno : errno ? errno : EIO;
 		fprintf(stderr, "mlv: error: write error on standard output: %s\n", mlv_strerror(err));
 		return MLV_EXIT_FATAL;
 	}

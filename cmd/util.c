@@ -10,6 +10,8 @@
 
 #include "commands.h"
 
+int mlv_stdout_errno;
+
 static void vreport(const char *prefix, const char *fmt, va_list ap)
 {
 	/* One fprintf per line so that concurrent commands do not interleave. */

@@ -173,6 +173,7 @@ void mlv__object_rec_encode(unsigned char out[40], const struct mlv_object_rec *
 {
 	memset(out, 0, 40);
 	out[0] = r->type;
+	out[1] = (unsigned char)(r->types | (1u << r->type));
 	mlv__put_u32(out + 4, r->nchunks);
 	mlv__put_u64(out + 8, r->size);
 	mlv__put_u32(out + 16, r->pack);
@@ -186,6 +187,7 @@ int mlv__object_rec_decode(struct mlv_object_rec *r, const MDB_val *v)
 	if (v->mv_size != 40)
 		return mlv_error_set(MLV_ECORRUPT, "index entry of an object has a bad size (try 'mlv fsck --rebuild-index')");
 	r->type = p[0];
+	r->types = (uint8_t)(p[1] | (1u << (p[0] & 7)));
 	r->nchunks = mlv__get_u32(p + 4);
 	r->size = mlv__get_u64(p + 8);
 	r->pack = mlv__get_u32(p + 16);

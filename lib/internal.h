@@ -78,7 +78,8 @@ struct mlv_chunk_loc {
 };
 
 struct mlv_object_rec {
-	uint8_t type;
+	uint8_t type;       /* the type it was first stored as */
+	uint8_t types;      /* bit (1 << type) for every type it was stored as */
 	uint32_t nchunks;
 	uint64_t size;
 	uint32_t pack;      /* where the manifest is */

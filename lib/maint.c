@@ -81,7 +81,8 @@ static int packs_list(mlv_store *st, MDB_txn *txn, struct packlist *out)
 		out->n++;
 	}
 	closedir(d);
-	qsort(out->v, out->n, sizeof(*out->v), packname_cmp);
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), packname_cmp);
 	if (txn) {
 		MDB_cursor *cur;
 		MDB_val k, v;
@@ -315,7 +316,7 @@ static int fsck_graph(struct fsck *f, MDB_txn *txn)
 			mlv__oidmap_put(&f->bad_objects, &id, 1);
 			continue;
 		}
-		if (rec.type != MLV_OBJ_TREE)
+		if (!(rec.types & (1u << MLV_OBJ_TREE)))
 			continue;
 		mlv_tree *t = NULL;
 		if (mlv_tree_read(&t, f->st, &id)) {
@@ -328,7 +329,7 @@ static int fsck_graph(struct fsck *f, MDB_txn *txn)
 			if (mlv__index_get_object(txn, &f->st->ix, &e->oid, &crec)) {
 				problem(f, "missing-object", &id, "tree %s names '%s' (%s), which is not in the store",
 					mlv_oid_fmt(hex, &id), e->name, mlv_oid_fmt((char[65]){ 0 }, &e->oid));
-			} else if ((e->mode == MLV_MODE_TREE) != (crec.type == MLV_OBJ_TREE) ||
+			} else if (!(crec.types & (1u << (e->mode == MLV_MODE_TREE ? MLV_OBJ_TREE : MLV_OBJ_BLOB))) ||
 				   (e->mode != MLV_MODE_TREE && e->size != crec.size)) {
 				problem(f, "bad-tree", &id, "tree %s: entry '%s' disagrees with the object it names",
 					mlv_oid_fmt(hex, &id), e->name);
@@ -434,14 +435,23 @@ static int rebuild_entry(void *payload, const struct mlv_entry_hdr *h, uint64_t 
 			r->skipped++;
 			return 0;
 		}
-		struct mlv_object_rec rec = { (uint8_t)m.type, m.nchunks, m.size, r->packno, off, r->mtime };
+		struct mlv_object_rec rec = { (uint8_t)m.type, (uint8_t)(1u << m.type), m.nchunks, m.size, r->packno, off, r->mtime };
 		mlv__manifest_release(&m);
+		rc = mdb_get(r->txn, r->st->ix.objects, &k, &v);
+		if (rc == 0) {
+			/* The same bytes stored as another type: remember that type too. */
+			struct mlv_object_rec old;
+			if (mlv__object_rec_decode(&old, &v) == 0 && old.size == rec.size) {
+				old.types |= rec.types;
+				rec = old;
+			}
+		} else {
+			r->objects++;
+		}
 		mlv__object_rec_encode(val, &rec);
 		v.mv_size = sizeof(val);
 		v.mv_data = val;
-		rc = mdb_put(r->txn, r->st->ix.objects, &k, &v, MDB_NOOVERWRITE);
-		if (rc == 0)
-			r->objects++;
+		rc = mdb_put(r->txn, r->st->ix.objects, &k, &v, 0);
 	}
 	if (rc && rc != MDB_KEYEXIST) {
 		r->mdb_rc = rc;
@@ -594,7 +604,7 @@ static int gc_mark(struct gc *g)
 		if (mlv__index_get_object(g->txn, &g->st->ix, &id, &rec))
 			return mlv_error_set(MLV_ECORRUPT, "object %s is reachable but missing; nothing was deleted",
 				mlv_oid_fmt(hex, &id));
-		if (rec.type == MLV_OBJ_TREE) {
+		if (rec.types & (1u << MLV_OBJ_TREE)) {
 			mlv_tree *t = NULL;
 			if ((rc = mlv_tree_read(&t, g->st, &id)))
 				return mlv_error_set(rc, "%s; nothing was deleted", mlv_error_last());
@@ -603,7 +613,8 @@ static int gc_mark(struct gc *g)
 			mlv_tree_free(t);
 			if (rc)
 				return rc;
-		} else if (rec.type == MLV_OBJ_JSON) {
+		}
+		if (rec.types & (1u << MLV_OBJ_JSON)) {
 			mlv_buf b = MLV_BUF_INIT;
 			if ((rc = mlv_object_read_buf(g->st, &id, &b, UINT64_C(256) << 20))) {
 				mlv_buf_release(&b);

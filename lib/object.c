@@ -340,23 +340,24 @@ static int finish_object(mlv_writer *w, const mlv_oid *oid, mlv_objtype type, ui
 		return rc;
 	exists = rc == 0;
 	mlv_error_clear();
-	if (exists && rec.type != (uint8_t)type) {
-		char hex[MLV_OID_HEXSZ + 1];
-		return mlv_error_set(MLV_EEXISTS, "object %s is already stored as a %s, not a %s",
-			mlv_oid_fmt(hex, oid), mlv_objtype_name((mlv_objtype)rec.type), mlv_objtype_name(type));
-	}
-	if (!exists) {
+	/* Stored before as another type: a manifest for this type too, so a rebuilt index knows. */
+	int new_type = exists && !(rec.types & (1u << type));
+	if (!exists || new_type) {
 		struct mlv_manifest m = { type, size, (uint32_t)nids, (mlv_oid *)ids };
 		mlv_buf mb = MLV_BUF_INIT;
 		if ((rc = mlv__manifest_encode(&mb, &m)))
 			return rc;
 		struct mlv_entry_hdr h = { MLV_ENTRY_MANIFEST, MLV_COMP_RAW, (uint32_t)mb.size, (uint32_t)mb.size, *oid };
-		rec = (struct mlv_object_rec){ (uint8_t)type, (uint32_t)nids, size, 0, 0, 0 };
-		rc = pack_entry(w, &h, mb.ptr, &rec.offset);
+		uint64_t off;
+		rc = pack_entry(w, &h, mb.ptr, &off);
 		mlv_buf_release(&mb);
 		if (rc)
 			return rc;
-		w->stats.objects_new++;
+		if (!exists) {
+			rec = (struct mlv_object_rec){ (uint8_t)type, 1u << type, (uint32_t)nids, size, 0, off, 0 };
+			w->stats.objects_new++;
+		}
+		rec.types |= 1u << type;
 	}
 	rec.mtime = (int64_t)time(NULL);
 	if ((rc = grow_array((void **)&w->objs, &w->aobjs, w->nobjs + 1, sizeof(*w->objs))))
@@ -449,7 +450,7 @@ done:
 	return rc;
 }
 
-static int validate_content(const unsigned char *data, size_t len, mlv_objtype type, const char *what)
+int mlv_object_validate(const void *data, size_t len, mlv_objtype type, const char *what)
 {
 	if (type == MLV_OBJ_TREE) {
 		mlv_tree *t = NULL;
@@ -458,12 +459,17 @@ static int validate_content(const unsigned char *data, size_t len, mlv_objtype t
 		if (rc)
 			return mlv_error_set(MLV_EINVALID, "'%s' is not a valid tree: %s", what, mlv_error_last());
 	} else if (type == MLV_OBJ_JSON) {
-		const char *end = NULL;
-		cJSON *j = cJSON_ParseWithLengthOpts((const char *)data, len, &end, 0);
+		const char *end = NULL, *p = data;
+		cJSON *j = cJSON_ParseWithLengthOpts(p, len, &end, 0);
+		size_t at = end ? (size_t)(end - p) : 0;
 		if (!j)
-			return mlv_error_set(MLV_EINVALID, "'%s' is not valid JSON (at byte %zu)", what,
-				end ? (size_t)(end - (const char *)data) : (size_t)0);
+			return mlv_error_set(MLV_EINVALID, "'%s' is not valid JSON (at byte %zu)", what, at);
 		cJSON_Delete(j);
+		/* One value and nothing after it but white space. */
+		for (size_t i = at; i < len; i++)
+			if (p[i] != ' ' && p[i] != '\n' && p[i] != '\t' && p[i] != '\r')
+				return mlv_error_set(MLV_EINVALID, "'%s' is not valid JSON (data after the value at byte %zu)",
+					what, i);
 	}
 	return 0;
 }
@@ -473,7 +479,7 @@ int mlv_writer_add_buf(mlv_writer *w, mlv_oid *out, const void *data, size_t len
 	int rc;
 	if (type == MLV_OBJ_ANY)
 		type = MLV_OBJ_BLOB;
-	if ((rc = validate_content(data, len, type, "<buffer>")))
+	if ((rc = mlv_object_validate(data, len, type, "<buffer>")))
 		return rc;
 	return ingest(w, out, -1, data, len, type, "<buffer>");
 }
@@ -516,7 +522,7 @@ int mlv_writer_add_fd(mlv_writer *w, mlv_oid *out, int fd, mlv_objtype type, con
 				return rc;
 			}
 		}
-		rc = validate_content((const unsigned char *)mlv_buf_cstr(&b), b.size, type, what);
+		rc = mlv_object_validate((const unsigned char *)mlv_buf_cstr(&b), b.size, type, what);
 		if (!rc)
 			rc = ingest(w, out, -1, (const unsigned char *)mlv_buf_cstr(&b), b.size, type, what);
 		mlv_buf_release(&b);
@@ -699,6 +705,7 @@ static int commit_txn(void *payload, MDB_txn *txn)
 			if ((rc = mlv__object_rec_decode(&rec, &v)))
 				return rc;
 			rec.mtime = o->rec.mtime;
+			rec.types |= o->rec.types;
 		} else if (rc == MDB_NOTFOUND && o->is_new) {
 			rec.pack = packno;
 		} else if (rc == MDB_NOTFOUND) {
@@ -802,6 +809,7 @@ int mlv_object_info(mlv_store *st, const mlv_oid *oid, mlv_objinfo *out)
 	if (rc)
 		return rc;
 	out->type = (mlv_objtype)rec.type;
+	out->types = rec.types;
 	out->size = rec.size;
 	out->nchunks = rec.nchunks;
 	out->mtime = rec.mtime;

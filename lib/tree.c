@@ -207,7 +207,8 @@ fail:
 int mlv_tree_serialize(mlv_buf *out, mlv_tree *t)
 {
 	int rc;
-	qsort(t->entries, t->n, sizeof(*t->entries), entry_cmp);
+	if (t->n)
+		qsort(t->entries, t->n, sizeof(*t->entries), entry_cmp);
 	for (size_t i = 0; i < t->n; i++) {
 		mlv_tree_entry *e = &t->entries[i];
 		if (!mlv_path_component_valid(e->name, strlen(e->name)))
@@ -232,11 +233,13 @@ int mlv_tree_read(mlv_tree **out, mlv_store *st, const mlv_oid *oid)
 	*out = NULL;
 	if ((rc = mlv_object_info(st, oid, &info)))
 		return rc;
-	if (info.type != MLV_OBJ_TREE)
+	if (!(info.types & (1u << MLV_OBJ_TREE)))
 		return mlv_error_set(MLV_EINVALID, "object %s is a %s, not a tree", mlv_oid_fmt(hex, oid),
 			mlv_objtype_name(info.type));
-	if ((rc = mlv_object_read_buf(st, oid, &b, UINT64_C(256) << 20)))
+	if ((rc = mlv_object_read_buf(st, oid, &b, UINT64_C(256) << 20))) {
+		mlv_buf_release(&b);
 		return rc;
+	}
 	rc = mlv_tree_parse(out, mlv_buf_cstr(&b), b.size);
 	if (rc)
 		rc = mlv_error_set(MLV_ECORRUPT, "tree %s is damaged: %s", mlv_oid_fmt(hex, oid), mlv_error_last());

@@ -9,4 +9,5 @@
 #include "mlv/object.h"
 #include "mlv/tree.h"
 #include "mlv/maint.h"
+#include "mlv/pointer.h"
 #endif

@@ -25,7 +25,8 @@ const char *mlv_objtype_name(mlv_objtype t);
 int mlv_objtype_parse(mlv_objtype *out, const char *name);
 
 typedef struct mlv_objinfo {
-	mlv_objtype type;
+	mlv_objtype type;  /* the type it was first stored as */
+	unsigned types;    /* every type the same bytes were stored as: bit (1 << type) */
 	uint64_t size;     /* bytes of content */
 	uint32_t nchunks;  /* chunks it is cut into */
 	int64_t mtime;     /* when it was last written (seconds since the epoch) */
@@ -64,6 +65,13 @@ int mlv_object_read_buf(mlv_store *st, const mlv_oid *oid, mlv_buf *out, uint64_
 int mlv_object_verify(mlv_store *st, const mlv_oid *oid);
 
 /*
+ * Check that DATA can be stored as TYPE: a tree must parse (tree.h), a JSON
+ * record must be one JSON value with nothing after it. Blobs always pass.
+ * WHAT names the data in the message. Returns 0 or MLV_EINVALID.
+ */
+int mlv_object_validate(const void *data, size_t len, mlv_objtype type, const char *what);
+
+/*
  * A writer collects new chunks and objects in a temporary pack; nothing is
  * visible to other readers until mlv_writer_commit makes the pack durable
  * and records it in the index in one transaction. Chunks and objects already
@@ -90,6 +98,11 @@ int mlv_writer_new(mlv_writer **out, mlv_store *st);
  * validated). WHAT names the source in messages. *out receives the id.
  */
 int mlv_writer_add_fd(mlv_writer *w, mlv_oid *out, int fd, mlv_objtype type, const char *what);
+/*
+ * The id says nothing of the type: the same bytes may be stored as a blob and
+ * as a tree (an empty file and an empty directory) or a JSON record. The
+ * object keeps the type it was first stored as and records the others.
+ */
 int mlv_writer_add_buf(mlv_writer *w, mlv_oid *out, const void *data, size_t len, mlv_objtype type);
 
 /*
