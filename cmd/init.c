@@ -9,15 +9,17 @@
 #include "commands.h"
 
 static int quiet, json;
+static const char *shared;
 
 const struct mlv_option mlv_opts_init[] = {
 	MLV_OPT_BOOL('q', "quiet", &quiet, "print nothing but errors"),
+	MLV_OPT_STRING(0, "store", &shared, "dir", "keep objects in the shared store <dir> (created if missing)"),
 	MLV_OPT_JSON(&json),
 	MLV_OPT_END()
 };
 
 const char *const mlv_usage_init[] = {
-	"mlv init [-q] [--json]",
+	"mlv init [-q] [--store <dir>] [--json]",
 	NULL
 };
 
@@ -90,7 +92,7 @@ int cmd_init(int argc, const char **argv, struct mlv_ctx *ctx)
 		rc = mlv_die("out of memory");
 		goto done;
 	}
-	if (mlv_store_create(res.path, &existed) < 0) {
+	if ((shared ? mlv_store_create_linked(res.path, shared, &existed) : mlv_store_create(res.path, &existed)) < 0) {
 		rc = mlv_die_lib();
 		goto done;
 	}

@@ -94,7 +94,7 @@ int mlv__object_rec_decode(struct mlv_object_rec *r, const MDB_val *v);
 
 struct mlv_index {
 	MDB_env *env;
-	MDB_dbi chunks, objects, packs, refs, meta;
+	MDB_dbi chunks, objects, packs, refs, meta, stat;
 };
 
 int mlv__index_open(struct mlv_index *ix, const char *dir);
@@ -137,6 +137,7 @@ void mlv__oidmap_release(struct mlv_oidmap *m);
 
 struct mlv_store {
 	char *path;          /* absolute path of .mlv */
+	char *objpath;       /* where objects, index and locks are: path, or a shared store */
 	char *packdir;       /* .mlv/objects/pack */
 	char *tmpdir;        /* .mlv/objects/tmp */
 	struct mlv_index ix;

@@ -144,6 +144,22 @@ int mlv_io_unlink(const char *path)
 	return unlink(path) ? -errno : 0;
 }
 
+int mlv_io_renameat(int fromdir, const char *from, int todir, const char *to)
+{
+	int inj = mlv_io_point("rename", to);
+	if (inj)
+		return -inj;
+	return renameat(fromdir, from, todir, to) ? -errno : 0;
+}
+
+int mlv_io_unlinkat(int dir, const char *name, int flags)
+{
+	int inj = mlv_io_point("unlink", name);
+	if (inj)
+		return -inj;
+	return unlinkat(dir, name, flags) ? -errno : 0;
+}
+
 int mlv_io_fsync_dir(const char *dir)
 {
 	int fd, rc;

@@ -79,8 +79,11 @@ struct mlv_writer {
 	unsigned char *rbuf;   /* read block + carried tail */
 	unsigned char *arena;  /* compressed outputs of one block */
 	size_t arena_cap;
+	const mlv_file_cache *cache;
 	int committed;
 };
+
+void mlv_writer_set_cache(mlv_writer *w, const mlv_file_cache *cache) { w->cache = cache; }
 
 int mlv_writer_new(mlv_writer **out, mlv_store *st)
 {
@@ -572,13 +575,19 @@ static int add_dir_fd(mlv_writer *w, mlv_oid *out, int dirfd, const char *path,
 		}
 		memset(&e, 0, sizeof(e));
 		if (S_ISREG(sb.st_mode)) {
-			int fd = openat(dirfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-			if (fd < 0) {
-				rc = mlv_error_set_errno(MLV_EIO, errno, "cannot open '%s'", sub.ptr);
-				goto done;
+			if (w->cache && w->cache->lookup && w->cache->lookup(w->cache->payload, sub.ptr, &sb, &e.oid)) {
+				rc = 0;
+			} else {
+				int fd = openat(dirfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+				if (fd < 0) {
+					rc = mlv_error_set_errno(MLV_EIO, errno, "cannot open '%s'", sub.ptr);
+					goto done;
+				}
+				rc = mlv_writer_add_fd(w, &e.oid, fd, MLV_OBJ_BLOB, sub.ptr);
+				close(fd);
+				if (!rc && w->cache && w->cache->record)
+					w->cache->record(w->cache->payload, sub.ptr, &sb, &e.oid);
 			}
-			rc = mlv_writer_add_fd(w, &e.oid, fd, MLV_OBJ_BLOB, sub.ptr);
-			close(fd);
 			e.mode = (sb.st_mode & 0111) ? MLV_MODE_EXEC : MLV_MODE_FILE;
 			e.size = (uint64_t)sb.st_size;
 			if (nfiles)

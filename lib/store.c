@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <cjson/cJSON.h>
 #include "internal.h"
 
 #define STORE_FORMAT "mlv-store 1\n"
@@ -78,6 +79,83 @@ int mlv_store_create(const char *mlvdir, int *existed)
 	if (!(p = join(mlvdir, "format")))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	rc = mlv_io_write_file_atomic(p, STORE_FORMAT, sizeof(STORE_FORMAT) - 1, 0644);
+	free(p);
+	return rc;
+}
+
+static int is_store(const char *dir);
+
+int mlv_store_create_linked(const char *mlvdir, const char *shared, int *existed)
+{
+	char *p = NULL, *abs = NULL;
+	struct stat sb;
+	mlv_buf cfg = MLV_BUF_INIT;
+	int rc, shared_existed;
+	*existed = 0;
+	if (!(p = join(mlvdir, "format")))
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	if (stat(p, &sb) == 0) {
+		*existed = 1;
+		free(p);
+		return 0;
+	}
+	free(p);
+	if ((rc = mlv_store_create(shared, &shared_existed)))
+		return rc;
+	if (!(abs = realpath(shared, NULL)))
+		return mlv_error_set_errno(MLV_EIO, errno, "cannot resolve '%s'", shared);
+	if ((rc = mkdir_p1(mlvdir)))
+		goto done;
+	if ((rc = mlv_buf_puts(&cfg, "{\"store\":")) || (rc = mlv_buf_put_json_string(&cfg, abs, strlen(abs))) ||
+	    (rc = mlv_buf_puts(&cfg, "}\n")))
+		goto done;
+	if (!(p = join(mlvdir, "config"))) {
+		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+		goto done;
+	}
+	rc = mlv_io_write_file_atomic(p, cfg.ptr, cfg.size, 0644);
+	free(p);
+	if (rc)
+		goto done;
+	if (!(p = join(mlvdir, "format"))) {
+		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+		goto done;
+	}
+	rc = mlv_io_write_file_atomic(p, STORE_FORMAT, sizeof(STORE_FORMAT) - 1, 0644);
+	free(p);
+done:
+	free(abs);
+	mlv_buf_release(&cfg);
+	return rc;
+}
+
+/* The shared store MLVDIR's config names, or NULL (malloc'd; *out NULL when none). */
+static int read_shared(const char *mlvdir, char **out)
+{
+	char *p = join(mlvdir, "config"), buf[65536];
+	int fd, rc = 0;
+	ssize_t n;
+	*out = NULL;
+	if (!p)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		free(p);
+		return 0; /* no config: a plain store */
+	}
+	n = mlv_io_read_full(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n >= 0) {
+		cJSON *j = cJSON_ParseWithLength(buf, (size_t)n);
+		const cJSON *s = j ? cJSON_GetObjectItemCaseSensitive(j, "store") : NULL;
+		if (!j)
+			rc = mlv_error_set(MLV_EINVALID, "the store config '%s' is not valid JSON", p);
+		else if (s && (!cJSON_IsString(s) || !*s->valuestring))
+			rc = mlv_error_set(MLV_EINVALID, "the store config '%s' has a bad \"store\"", p);
+		else if (s && !(*out = strdup(s->valuestring)))
+			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+		cJSON_Delete(j);
+	}
 	free(p);
 	return rc;
 }
@@ -154,7 +232,7 @@ static int open_lockfile(const char *mlvdir, const char *name, int *out)
 int mlv_store_open(mlv_store **out, const char *mlvdir)
 {
 	mlv_store *st = calloc(1, sizeof(*st));
-	char *ixdir = NULL;
+	char *ixdir = NULL, *shared = NULL;
 	int rc = MLV_ENOMEM;
 	*out = NULL;
 	if (!st)
@@ -164,23 +242,41 @@ int mlv_store_open(mlv_store **out, const char *mlvdir)
 		rc = mlv_error_set(MLV_ENOTFOUND, "'%s' is not a mlv store", mlvdir);
 		goto fail;
 	}
-	if (!(st->path = realpath(mlvdir, NULL)) ||
-	    !(st->packdir = join(st->path, "objects/pack")) ||
-	    !(st->tmpdir = join(st->path, "objects/tmp")) ||
-	    !(ixdir = join(st->path, "index"))) {
+	if (!(st->path = realpath(mlvdir, NULL))) {
+		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if ((rc = read_shared(st->path, &shared)))
+		goto fail;
+	if (shared) {
+		st->objpath = realpath(shared, NULL);
+		if (!st->objpath || !is_store(st->objpath)) {
+			rc = mlv_error_set(MLV_ENOTFOUND, "the shared store '%s' named in '%s/config' is not a mlv store",
+				shared, st->path);
+			goto fail;
+		}
+	} else if (!(st->objpath = strdup(st->path))) {
+		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (!(st->packdir = join(st->objpath, "objects/pack")) ||
+	    !(st->tmpdir = join(st->objpath, "objects/tmp")) ||
+	    !(ixdir = join(st->objpath, "index"))) {
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 		goto fail;
 	}
 	if ((rc = mlv__index_open(&st->ix, ixdir)))
 		goto fail;
-	if ((rc = open_lockfile(st->path, "write.lock", &st->lockfd_write)) ||
-	    (rc = open_lockfile(st->path, "gc.lock", &st->lockfd_gc)))
+	if ((rc = open_lockfile(st->objpath, "write.lock", &st->lockfd_write)) ||
+	    (rc = open_lockfile(st->objpath, "gc.lock", &st->lockfd_gc)))
 		goto fail;
 	free(ixdir);
+	free(shared);
 	*out = st;
 	return 0;
 fail:
 	free(ixdir);
+	free(shared);
 	mlv_store_free(st);
 	return rc;
 }
@@ -206,12 +302,14 @@ void mlv_store_free(mlv_store *st)
 	if (st->lockfd_gc >= 0)
 		close(st->lockfd_gc);
 	free(st->path);
+	free(st->objpath);
 	free(st->packdir);
 	free(st->tmpdir);
 	free(st);
 }
 
 const char *mlv_store_path(const mlv_store *st) { return st->path; }
+const char *mlv_store_objects_path(const mlv_store *st) { return st->objpath; }
 
 double mlv_store_lock_timeout(void)
 {

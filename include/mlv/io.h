@@ -36,6 +36,9 @@ int mlv_io_pwrite(int fd, const void *buf, size_t len, off_t off, const char *wh
 int mlv_io_fsync(int fd, const char *what);
 int mlv_io_rename(const char *from, const char *to);
 int mlv_io_unlink(const char *path);
+/* renameat(2) and unlinkat(2) as injection points. 0 or -errno. */
+int mlv_io_renameat(int fromdir, const char *from, int todir, const char *to);
+int mlv_io_unlinkat(int dir, const char *name, int flags);
 /* fsync the directory holding PATH (or PATH itself when it is a directory). */
 int mlv_io_fsync_dir(const char *dir);
 

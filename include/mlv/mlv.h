@@ -10,4 +10,6 @@
 #include "mlv/tree.h"
 #include "mlv/maint.h"
 #include "mlv/pointer.h"
+#include "mlv/worktree.h"
+#include "mlv/git.h"
 #endif

@@ -115,6 +115,21 @@ int mlv_writer_add_buf(mlv_writer *w, mlv_oid *out, const void *data, size_t len
 int mlv_writer_add_dir(mlv_writer *w, mlv_oid *out, const char *path,
 	uint64_t *nfiles, uint64_t *total_size);
 
+/*
+ * A cache of file ids the writer consults while storing a directory: LOOKUP
+ * returns 1 and fills *oid when the file PATH, whose lstat is SB, is known
+ * to hold an object already in the store; RECORD learns the id of each file
+ * it had to read. Either may be NULL. The cache must outlive the writer.
+ */
+struct stat;
+typedef struct mlv_file_cache {
+	int (*lookup)(void *payload, const char *path, const struct stat *sb, mlv_oid *oid);
+	void (*record)(void *payload, const char *path, const struct stat *sb, const mlv_oid *oid);
+	void *payload;
+} mlv_file_cache;
+
+void mlv_writer_set_cache(mlv_writer *w, const mlv_file_cache *cache);
+
 /* Make everything added durable and visible. The writer can be freed after. */
 int mlv_writer_commit(mlv_writer *w);
 void mlv_writer_stats_get(const mlv_writer *w, mlv_writer_stats *out);

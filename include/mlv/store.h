@@ -20,6 +20,15 @@ typedef struct mlv_store mlv_store;
 int mlv_store_create(const char *mlvdir, int *existed);
 
 /*
+ * Create a store at MLVDIR whose objects, index and locks live in the store
+ * SHARED (created when missing), so that several work trees on one machine or
+ * shared file system use one store at once. MLVDIR holds only its format and
+ * a config naming SHARED (made absolute). When MLVDIR already exists it is
+ * left untouched and *existed is 1.
+ */
+int mlv_store_create_linked(const char *mlvdir, const char *shared, int *existed);
+
+/*
  * Find the store for START (a directory): $MLV_DIR when set, else the first
  * ".mlv" walking up from START. *out is a malloc'd absolute path (free()).
  * Returns 0, or MLV_ENOTFOUND with the message "not in a mlv store (or any
@@ -37,6 +46,9 @@ void mlv_store_free(mlv_store *st);
 
 /* The absolute path of the store directory; lives as long as ST. */
 const char *mlv_store_path(const mlv_store *st);
+
+/* Where the objects and index are: the shared store, or mlv_store_path(). */
+const char *mlv_store_objects_path(const mlv_store *st);
 
 /*
  * How long a command waits for another one's lock before failing with
