@@ -23,24 +23,45 @@ awk 'BEGIN {
 head -c 2000000 /dev/urandom > models/model.bin
 run ls -l data/train.csv models/model.bin
 
-step "Create a store"
+step "Create a store next to the git repository"
+run git init -q
+git config user.name "Demo User"
+git config user.email "demo@example.com"
 run mlv init
 
 step "Ids are SHA-256 of the bytes, the same as sha256sum prints"
 run mlv hash-object data/train.csv
 run sha256sum data/train.csv
 
-step "Store the dataset and the model"
-run mlv hash-object -w data/train.csv models/model.bin
+step "Track the dataset and the model: pointer files go to git, the bytes to the store"
+run mlv track data/train.csv models/model.bin
+run cat data/train.csv.mlv
+run cat data/.gitignore
+run git add data/train.csv.mlv data/.gitignore models/model.bin.mlv models/.gitignore
+run git commit -q -m "train.csv v1 and the first model"
 printf 'store size: %s bytes for %s bytes of files (the CSV is compressed, the model is not)\n' \
 	"$(du -sb .mlv/objects | cut -f1)" "$(cat data/train.csv models/model.bin | wc -c)"
 
-step "A new version with 1% more rows stores only its new chunks"
+step "Change the data: status sees it"
 before=$(du -sb .mlv/objects | cut -f1)
 awk 'BEGIN { srand(7); for (i = 200001; i <= 202000; i++) printf "%d,%d,%.2f,lyon,%d\n", i, 30 + int(rand() * 20), 50000 + rand() * 1000, rand() < 0.5 }' >> data/train.csv
-run mlv hash-object -w data/train.csv
+printf '$ mlv status --exit-code\n'
+mlv status --exit-code || printf '(exit %s: something differs)\n' "$?"
+
+step "Track version 2: only its new chunks are stored"
+run mlv track data/train.csv
 after=$(du -sb .mlv/objects | cut -f1)
 printf 'the store grew by %s bytes for a %s-byte file\n' "$((after - before))" "$(wc -c < data/train.csv)"
+run git commit -q -am "train.csv v2: 1% more rows"
+
+step "Go back to version 1 with git, and mlv brings the data along"
+run git checkout -q HEAD~1 -- data/train.csv.mlv
+run mlv status
+run mlv checkout
+run wc -l data/train.csv
+run git checkout -q HEAD -- data/train.csv.mlv
+run mlv checkout
+run wc -l data/train.csv
 
 step "Read an object back by a short id prefix"
 id=$(mlv hash-object data/train.csv)
@@ -50,9 +71,17 @@ run mlv cat-object -s "$short"
 printf '$ mlv cat-object -p %s | head -3\n' "$short"
 mlv cat-object -p "$short" | head -3
 
-step "Store a directory as a tree and list it"
-tree=$(mlv hash-object -w data | tail -n 1)
+step "Track a directory: it becomes a tree of files"
+mkdir -p data/images
+for i in 1 2 3; do head -c 50000 /dev/urandom > "data/images/img$i.bin"; done
+run mlv track data/images
+tree=$(sed -n 's/.*"oid":"sha256:\([0-9a-f]*\)".*/\1/p' data/images.mlv)
 run mlv ls-tree "$tree"
+rm data/images/img2.bin
+printf 'changed' > data/images/img3.bin
+run mlv status
+run mlv checkout --force data/images
+run mlv status
 
 step "Check the whole store"
 run mlv fsck --full
