@@ -334,7 +334,7 @@ int mlv__lock(int fd, int exclusive, const char *what)
 			return mlv_error_set_errno(MLV_EIO, errno, "cannot lock %s", what);
 		if (waited >= timeout)
 			return mlv_error_set(MLV_ELOCKED,
-				"%s is busy: another mlv command held it for %.0f s; retry later", what, timeout);
+				"%s is busy: another mlv command has held it for %g s; retry later", what, timeout);
 		struct timespec ts = { 0, step_ns };
 		nanosleep(&ts, NULL);
 		waited += (double)step_ns / 1e9;
