@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include "mlv/io.h"
 #include "mlv/error.h"
 #include "mlv/buf.h"
@@ -96,6 +97,50 @@ int mlv_io_write(int fd, const void *buf, size_t len, const char *what)
 		}
 		p += n;
 		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int mlv_io_writev(int fd, const struct iovec *iov, int iovcnt, size_t total, const char *what)
+{
+	struct iovec local[64];
+	int inj = mlv_io_point("write", what);
+	(void)total;
+	if (inj)
+		return -inj;
+	while (iovcnt > 0) {
+		int n = iovcnt < 64 ? iovcnt : 64;
+		ssize_t done;
+		memcpy(local, iov, (size_t)n * sizeof(*iov));
+		done = writev(fd, local, n);
+		if (done < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		/* skip what was written, finishing a partly written buffer with write() */
+		while (n > 0 && (size_t)done >= local[0].iov_len) {
+			done -= (ssize_t)local[0].iov_len;
+			iov++;
+			iovcnt--;
+			memmove(local, local + 1, (size_t)(--n) * sizeof(*local));
+		}
+		if (n > 0 && done > 0) {
+			const char *p = (const char *)iov[0].iov_base + done;
+			size_t left = iov[0].iov_len - (size_t)done;
+			while (left) {
+				ssize_t w = write(fd, p, left);
+				if (w < 0) {
+					if (errno == EINTR)
+						continue;
+					return -errno;
+				}
+				p += w;
+				left -= (size_t)w;
+			}
+			iov++;
+			iovcnt--;
+		}
 	}
 	return 0;
 }

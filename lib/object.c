@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <zstd.h>
 #include <cjson/cJSON.h>
 #include "internal.h"
@@ -58,6 +59,25 @@ struct cctx_stack {
 	int n;
 };
 
+/* A block of input in flight: read and cut, hashed by the pool, then written. */
+struct block {
+	struct mlv_writer *w;
+	unsigned char *buf;             /* READ_BLOCK + MLV_CHUNK_MAX bytes, for input from a file */
+	const unsigned char *data;      /* the bytes cut: buf, or the caller's memory */
+	size_t avail, pos;              /* bytes at data; how far they were cut */
+	const unsigned char *hash_data; /* the new bytes, for the whole-object hash */
+	size_t hash_len;
+	int whole;                      /* job 0 is the whole-object hash */
+	int eof;
+	int inflight;                   /* submitted to the pool, not yet waited for */
+	struct task *tasks;
+	size_t ntasks, atasks;
+	unsigned char *arena;           /* compressed outputs */
+	size_t arena_cap;
+	unsigned char *hdrs;            /* entry headers, for writev */
+	size_t ahdrs;
+};
+
 struct mlv_writer {
 	mlv_store *st;
 	int gc_locked;
@@ -76,9 +96,9 @@ struct mlv_writer {
 	struct cctx_stack cctxs;
 	mlv_hasher *whole;
 	mlv_writer_stats stats;
-	unsigned char *rbuf;   /* read block + carried tail */
-	unsigned char *arena;  /* compressed outputs of one block */
-	size_t arena_cap;
+	struct block blocks[3]; /* in flight: being written, hashed, read */
+	unsigned raw_streak;    /* chunks in a row that did not compress */
+	uint64_t chunk_seq;     /* chunks of the current object so far */
 	const mlv_file_cache *cache;
 	int committed;
 };
@@ -204,6 +224,7 @@ static int pack_entry(mlv_writer *w, const struct mlv_entry_hdr *h, const void *
 struct task {
 	const unsigned char *data;
 	uint32_t len;
+	int try_compress;
 	mlv_oid id;
 	int known;
 	unsigned char *out;
@@ -211,15 +232,7 @@ struct task {
 	uint8_t comp;
 };
 
-struct block {
-	mlv_writer *w;
-	struct task *tasks;
-	size_t ntasks;
-	const unsigned char *hash_data; /* new bytes for the whole-object hash */
-	size_t hash_len;
-	int whole;                      /* task 0 is the whole-object hash */
-};
-
+/* Hashing and compressing block B's chunks (and, as job 0, its share of the whole-object hash). */
 static void block_task(void *arg, size_t i)
 {
 	struct block *b = arg;
@@ -241,7 +254,7 @@ static void block_task(void *arg, size_t i)
 		mdb_txn_abort(txn);
 	}
 	t->comp = MLV_COMP_RAW;
-	if (t->known)
+	if (t->known || !t->try_compress)
 		return;
 	ZSTD_CCtx *c = cctx_get(&b->w->cctxs);
 	if (c) {
@@ -270,59 +283,165 @@ static int grow_array(void **arr, size_t *alloc, size_t need, size_t elem)
 	return 0;
 }
 
-/* Hash, compress and append the chunks DATA is cut into; collect their ids. */
-static int ingest_block(mlv_writer *w, struct task *tasks, size_t ntasks, const unsigned char *hash_data,
-	size_t hash_len, int whole, mlv_oid **ids, size_t *nids, size_t *aids)
+/*
+ * Fill block B: the unfinished tail of PREV (the chunk not yet cut), then the
+ * next READ_BLOCK bytes of FD (or the rest of MEM), cut into chunk tasks.
+ */
+static int block_prepare(mlv_writer *w, struct block *b, const struct block *prev, int fd,
+	const unsigned char *mem, size_t len, size_t *memoff, int first, const char *what)
 {
-	struct block b = { w, tasks, ntasks, hash_data, hash_len, whole };
-	size_t need = 0, pos = 0;
-	int rc;
-	for (size_t i = 0; i < ntasks; i++)
-		need += ZSTD_compressBound(tasks[i].len);
-	if (need > w->arena_cap) {
-		free(w->arena);
-		if (!(w->arena = malloc(need))) {
-			w->arena_cap = 0;
+	size_t carry = prev ? prev->avail - prev->pos : 0, got, need = 0, pos = 0;
+	b->w = w;
+	b->ntasks = 0;
+	b->pos = 0;
+	if (fd >= 0) {
+		ssize_t n;
+		if (!b->buf && !(b->buf = malloc(READ_BLOCK + MLV_CHUNK_MAX)))
+			return mlv_error_set(MLV_ENOMEM, "out of memory");
+		if (carry)
+			memcpy(b->buf, prev->data + prev->pos, carry);
+		n = mlv_io_read_full(fd, b->buf + carry, READ_BLOCK);
+		if (n < 0)
+			return mlv_error_set_errno(MLV_EIO, (int)-n, "cannot read '%s'", what);
+		got = (size_t)n;
+		b->eof = got < READ_BLOCK;
+		b->data = b->buf;
+	} else {
+		/* Memory needs no copying: the block is the rest of it. */
+		got = len - *memoff;
+		b->eof = 1;
+		b->data = mem + *memoff - carry;
+		*memoff += got;
+	}
+	b->avail = carry + got;
+	b->hash_data = b->data + carry;
+	b->hash_len = got;
+	/* The pool pays off only for large inputs. */
+	if (first && !b->eof && !w->pool)
+		mlv__pool_new(&w->pool);
+	while (b->pos < b->avail) {
+		size_t cut = mlv__chunk_cut(b->data + b->pos, b->avail - b->pos, b->eof);
+		int rc;
+		if (!cut)
+			break;
+		if ((rc = grow_array((void **)&b->tasks, &b->atasks, b->ntasks + 1, sizeof(*b->tasks))))
+			return rc;
+		memset(&b->tasks[b->ntasks], 0, sizeof(*b->tasks));
+		b->tasks[b->ntasks].data = b->data + b->pos;
+		b->tasks[b->ntasks].len = (uint32_t)cut;
+		b->ntasks++;
+		b->pos += cut;
+		need += ZSTD_compressBound(cut);
+	}
+	/* A one-chunk object's id is its chunk's: no second hash. */
+	b->whole = !(first && b->eof && b->ntasks <= 1);
+	if (need > b->arena_cap) {
+		free(b->arena);
+		if (!(b->arena = malloc(need))) {
+			b->arena_cap = 0;
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		}
-		w->arena_cap = need;
+		b->arena_cap = need;
 	}
-	for (size_t i = 0; i < ntasks; i++) {
-		tasks[i].out = w->arena + pos;
-		tasks[i].out_cap = ZSTD_compressBound(tasks[i].len);
-		pos += tasks[i].out_cap;
+	for (size_t i = 0; i < b->ntasks; i++) {
+		b->tasks[i].out = b->arena + pos;
+		b->tasks[i].out_cap = ZSTD_compressBound(b->tasks[i].len);
+		pos += b->tasks[i].out_cap;
 	}
-	size_t njobs = ntasks + (whole ? 1 : 0);
-	if (w->pool && njobs > 1)
-		mlv__pool_run(w->pool, njobs, block_task, &b);
-	else
+	return 0;
+}
+
+/*
+ * Trial compression costs time on data that does not compress: after a run
+ * of chunks that stayed raw, only every 16th chunk is tried, so data that
+ * becomes compressible again is noticed soon.
+ */
+#define RAW_STREAK 16
+
+static void block_submit(mlv_writer *w, struct block *b)
+{
+	size_t njobs = b->ntasks + (b->whole ? 1 : 0);
+	for (size_t i = 0; i < b->ntasks; i++)
+		b->tasks[i].try_compress = w->raw_streak < RAW_STREAK || ((w->chunk_seq + i) % RAW_STREAK) == 0;
+	if (w->pool && njobs > 1) {
+		mlv__pool_submit(w->pool, njobs, block_task, b);
+		b->inflight = 1;
+	} else {
 		for (size_t i = 0; i < njobs; i++)
-			block_task(&b, i);
-	if ((rc = grow_array((void **)ids, aids, *nids + ntasks, sizeof(mlv_oid))))
+			block_task(b, i);
+	}
+}
+
+static void block_wait(mlv_writer *w, struct block *b)
+{
+	if (b->inflight) {
+		mlv__pool_wait(w->pool);
+		b->inflight = 0;
+	}
+}
+
+/* Append the new chunks of hashed block B to the pack (one writev) and collect all its ids. */
+static int block_write(mlv_writer *w, struct block *b, mlv_oid **ids, size_t *nids, size_t *aids)
+{
+	struct iovec *iov = NULL;
+	size_t niov = 0, total = 0;
+	uint64_t off0;
+	int rc;
+	if ((rc = grow_array((void **)ids, aids, *nids + b->ntasks, sizeof(mlv_oid))) ||
+	    (rc = grow_array((void **)&b->hdrs, &b->ahdrs, b->ntasks * MLV_ENTRY_HDRSZ + 1, 1)))
 		return rc;
-	for (size_t i = 0; i < ntasks; i++) {
-		struct task *t = &tasks[i];
+	if (!(iov = malloc((b->ntasks * 2 + 1) * sizeof(*iov))))
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	for (size_t i = 0; i < b->ntasks; i++) {
+		struct task *t = &b->tasks[i];
 		(*ids)[(*nids)++] = t->id;
 		w->stats.chunks_total++;
+		if (!t->known && t->try_compress)
+			w->raw_streak = t->comp == MLV_COMP_RAW ? w->raw_streak + 1 : 0;
+	}
+	w->chunk_seq += b->ntasks;
+	if ((rc = pack_start(w)) || (rc = pack_flush(w)))
+		goto done;
+	off0 = w->off;
+	for (size_t i = 0; i < b->ntasks; i++) {
+		struct task *t = &b->tasks[i];
+		unsigned char *hdr = b->hdrs + i * MLV_ENTRY_HDRSZ;
 		if (t->known || mlv__oidmap_get(&w->cmap, &t->id))
 			continue;
 		struct mlv_entry_hdr h = { MLV_ENTRY_CHUNK, t->comp, t->len,
 			(uint32_t)(t->comp == MLV_COMP_ZSTD ? t->out_len : t->len), t->id };
-		uint64_t off;
-		if ((rc = pack_entry(w, &h, t->comp == MLV_COMP_ZSTD ? t->out : t->data, &off)))
-			return rc;
+		mlv__entry_hdr_encode(hdr, &h);
+		iov[niov].iov_base = hdr;
+		iov[niov++].iov_len = MLV_ENTRY_HDRSZ;
+		iov[niov].iov_base = (void *)(t->comp == MLV_COMP_ZSTD ? t->out : t->data);
+		iov[niov++].iov_len = h.stored_len;
 		if ((rc = grow_array((void **)&w->chunks, &w->achunks, w->nchunks + 1, sizeof(*w->chunks))))
-			return rc;
+			goto done;
 		struct pchunk *pc = &w->chunks[w->nchunks++];
 		pc->id = t->id;
-		pc->loc = (struct mlv_chunk_loc){ 0, h.stored_len, off, h.raw_len, h.comp };
+		pc->loc = (struct mlv_chunk_loc){ 0, h.stored_len, off0 + total, h.raw_len, h.comp };
 		if ((rc = mlv__oidmap_put(&w->cmap, &t->id, w->nchunks)))
-			return rc;
+			goto done;
+		total += MLV_ENTRY_HDRSZ + h.stored_len;
 		w->stats.chunks_new++;
 		w->stats.bytes_new += h.raw_len;
 		w->stats.bytes_stored += MLV_ENTRY_HDRSZ + h.stored_len;
 	}
-	return 0;
+	if (niov) {
+		int err = mlv_io_writev(w->fd, iov, (int)niov, total, "pack");
+		if (err) {
+			w->write_err = 1;
+			rc = mlv_error_set_errno(MLV_EIO, -err, "cannot write to the store");
+			goto done;
+		}
+		/* Start writing back now, so the fsync at commit has little left to wait for. */
+		if (total >= (1u << 20))
+			sync_file_range(w->fd, (off64_t)off0, (off64_t)total, SYNC_FILE_RANGE_WRITE);
+		w->off += total;
+	}
+done:
+	free(iov);
+	return rc;
 }
 
 /* Record the object: its manifest when new, a freshened mtime otherwise. */
@@ -373,69 +492,45 @@ static int finish_object(mlv_writer *w, const mlv_oid *oid, mlv_objtype type, ui
 }
 
 /*
- * Store a stream: from FD when fd >= 0, else the LEN bytes at MEM. Cuts it
- * into chunks, block by block, carrying the unfinished tail of each block.
+ * Store a stream: from FD when fd >= 0, else the LEN bytes at MEM. Three
+ * blocks are in flight: while the pool hashes and compresses one, this
+ * thread writes the one before it and reads and cuts the one after it.
  */
 static int ingest(mlv_writer *w, mlv_oid *out, int fd, const unsigned char *mem, size_t len,
 	mlv_objtype type, const char *what)
 {
-	struct task *tasks = NULL;
-	size_t atasks = 0;
+	struct block *blk = w->blocks;
 	mlv_oid *ids = NULL;
-	size_t nids = 0, aids = 0, carry = 0, memoff = 0;
+	size_t nids = 0, aids = 0, memoff = 0;
 	uint64_t total = 0;
-	int rc = 0, eof = 0, first = 1, hashed = 0;
+	int rc = 0, hashed = 0, cur = 0;
 	mlv_oid oid;
 
 	mlv_hasher_final(w->whole, &oid); /* start from a clean state */
-	if (fd >= 0 && !w->rbuf && !(w->rbuf = malloc(READ_BLOCK + MLV_CHUNK_MAX)))
-		return mlv_error_set(MLV_ENOMEM, "out of memory");
-	while (!eof) {
-		const unsigned char *data;
-		size_t avail, got, pos = 0, ntasks = 0;
-		if (fd >= 0) {
-			ssize_t n = mlv_io_read_full(fd, w->rbuf + carry, READ_BLOCK);
-			if (n < 0) {
-				rc = mlv_error_set_errno(MLV_EIO, (int)-n, "cannot read '%s'", what);
-				goto done;
-			}
-			got = (size_t)n;
-			eof = got < READ_BLOCK;
-			data = w->rbuf;
-			avail = carry + got;
-		} else {
-			/* Memory needs no copying: the "block" is the rest of it. */
-			got = len - memoff;
-			eof = 1;
-			data = mem + memoff - carry;
-			avail = carry + got;
-		}
-		total += got;
-		/* The pool pays off only for large inputs. */
-		if (first && !eof && !w->pool)
-			mlv__pool_new(&w->pool);
-		while (pos < avail) {
-			size_t cut = mlv__chunk_cut(data + pos, avail - pos, eof);
-			if (!cut)
-				break;
-			if ((rc = grow_array((void **)&tasks, &atasks, ntasks + 1, sizeof(*tasks))))
-				goto done;
-			memset(&tasks[ntasks], 0, sizeof(*tasks));
-			tasks[ntasks].data = data + pos;
-			tasks[ntasks].len = (uint32_t)cut;
-			ntasks++;
-			pos += cut;
-		}
-		/* A one-chunk object's id is its chunk's: no second hash. */
-		int whole = !(first && eof && ntasks <= 1);
-		hashed |= whole;
-		if ((rc = ingest_block(w, tasks, ntasks, data + carry, got, whole, &ids, &nids, &aids)))
+	w->raw_streak = 0;
+	w->chunk_seq = 0;
+	if ((rc = block_prepare(w, &blk[0], NULL, fd, mem, len, &memoff, 1, what)))
+		goto done;
+	block_submit(w, &blk[0]);
+	if (!blk[0].eof && (rc = block_prepare(w, &blk[1], &blk[0], fd, mem, len, &memoff, 0, what)))
+		goto done;
+	block_wait(w, &blk[0]);
+	for (;;) {
+		struct block *b = &blk[cur], *next = &blk[(cur + 1) % 3];
+		int has_next = !b->eof;
+		total += b->hash_len;
+		hashed |= b->whole;
+		if (has_next)
+			block_submit(w, next);
+		if ((rc = block_write(w, b, &ids, &nids, &aids)))
 			goto done;
-		carry = avail - pos;
-		if (carry && fd >= 0)
-			memmove(w->rbuf, w->rbuf + pos, carry);
-		memoff += got;
-		first = 0;
+		if (has_next && !next->eof &&
+		    (rc = block_prepare(w, &blk[(cur + 2) % 3], next, fd, mem, len, &memoff, 0, what)))
+			goto done;
+		if (!has_next)
+			break;
+		block_wait(w, next);
+		cur = (cur + 1) % 3;
 	}
 	if (hashed)
 		mlv_hasher_final(w->whole, &oid);
@@ -448,7 +543,9 @@ static int ingest(mlv_writer *w, mlv_oid *out, int fd, const unsigned char *mem,
 		goto done;
 	*out = oid;
 done:
-	free(tasks);
+	/* never leave the pool working on buffers we are about to reuse */
+	for (int i = 0; i < 3; i++)
+		block_wait(w, &blk[i]);
 	free(ids);
 	return rc;
 }
@@ -795,8 +892,12 @@ void mlv_writer_free(mlv_writer *w)
 	pthread_mutex_destroy(&w->cctxs.mu);
 	mlv_hasher_free(w->whole);
 	free(w->wbuf);
-	free(w->rbuf);
-	free(w->arena);
+	for (int i = 0; i < 3; i++) {
+		free(w->blocks[i].buf);
+		free(w->blocks[i].tasks);
+		free(w->blocks[i].arena);
+		free(w->blocks[i].hdrs);
+	}
 	free(w->chunks);
 	free(w->objs);
 	mlv__oidmap_release(&w->cmap);

@@ -1,7 +1,10 @@
 /*
  * A minimal fork-join thread pool: mlv__pool_run(n, fn, arg) runs fn(arg, i)
  * for i in [0, n) on the pool's threads and the caller's, and returns when
- * all are done. Used to hash and compress the chunks of a block in parallel.
+ * all are done; mlv__pool_submit starts a batch and returns at once, so the
+ * caller can read and cut the next block meanwhile, and mlv__pool_wait
+ * helps with and waits for the rest. One batch at a time. Used to hash and
+ * compress the chunks of a block in parallel.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -86,7 +89,7 @@ int mlv__pool_new(struct mlv_pool **out)
 	return 0;
 }
 
-void mlv__pool_run(struct mlv_pool *p, size_t n, mlv_pool_fn fn, void *arg)
+void mlv__pool_submit(struct mlv_pool *p, size_t n, mlv_pool_fn fn, void *arg)
 {
 	pthread_mutex_lock(&p->mu);
 	p->fn = fn;
@@ -97,11 +100,21 @@ void mlv__pool_run(struct mlv_pool *p, size_t n, mlv_pool_fn fn, void *arg)
 	p->gen++;
 	pthread_cond_broadcast(&p->work);
 	pthread_mutex_unlock(&p->mu);
-	run_some(p);
+}
+
+void mlv__pool_wait(struct mlv_pool *p)
+{
+	run_some(p); /* help with what is left rather than sleep */
 	pthread_mutex_lock(&p->mu);
 	while (p->finished < p->n)
 		pthread_cond_wait(&p->done, &p->mu);
 	pthread_mutex_unlock(&p->mu);
+}
+
+void mlv__pool_run(struct mlv_pool *p, size_t n, mlv_pool_fn fn, void *arg)
+{
+	mlv__pool_submit(p, n, fn, arg);
+	mlv__pool_wait(p);
 }
 
 void mlv__pool_free(struct mlv_pool *p)

@@ -6,5 +6,9 @@ struct mlv_pool;
 typedef void (*mlv_pool_fn)(void *arg, size_t i);
 int mlv__pool_new(struct mlv_pool **out);
 void mlv__pool_run(struct mlv_pool *p, size_t n, mlv_pool_fn fn, void *arg);
+/* Start a batch and return; at most one batch may be in flight. */
+void mlv__pool_submit(struct mlv_pool *p, size_t n, mlv_pool_fn fn, void *arg);
+/* Run what is left of the batch on this thread too, and wait for all of it. */
+void mlv__pool_wait(struct mlv_pool *p);
 void mlv__pool_free(struct mlv_pool *p);
 #endif

@@ -32,6 +32,9 @@ int mlv_io_point(const char *kind, const char *detail);
 
 /* write(2) all of LEN bytes, retrying on EINTR and short writes. 0 or -errno. */
 int mlv_io_write(int fd, const void *buf, size_t len, const char *what);
+struct iovec;
+/* writev(2) all of the IOVCNT buffers (TOTAL bytes in all), one injection point. 0 or -errno. */
+int mlv_io_writev(int fd, const struct iovec *iov, int iovcnt, size_t total, const char *what);
 int mlv_io_pwrite(int fd, const void *buf, size_t len, off_t off, const char *what);
 int mlv_io_fsync(int fd, const char *what);
 int mlv_io_rename(const char *from, const char *to);

@@ -168,7 +168,7 @@ load helper
 	[ "${lines[0]}" = "MLV-INIT(1)" ]
 	grep -qx "NAME" <<<"$output"
 	grep -qx "       mlv-init - create an empty store or reinitialize an existing one" <<<"$output"
-	grep -qx "       mlv init \[-q\] \[--json\]" <<<"$output"
+	grep -qx "       mlv init \[-q\] \[--store <dir>\] \[--json\]" <<<"$output"
 	grep -qx "OPTIONS" <<<"$output"
 	# no roff left over
 	run grep -c -e '^\.' -e '\\f' -e '\\-' -e '\\(' <<<"$output"
@@ -215,7 +215,7 @@ load helper
 	cp "$MLV_BIN" ./mlv-copy
 	run --separate-stderr ./mlv-copy help init
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "usage: mlv init [-q] [--json]" ]
+	[ "${lines[0]}" = "usage: mlv init [-q] [--store <dir>] [--json]" ]
 }
 
 @test "help shows a concept page mlv<topic>.7" {
