@@ -12,4 +12,6 @@
 #include "mlv/pointer.h"
 #include "mlv/worktree.h"
 #include "mlv/git.h"
+#include "mlv/csv.h"
+#include "mlv/stats.h"
 #endif
