@@ -5,6 +5,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include "data.h"
 
 static int opt_quiet;
@@ -22,6 +24,25 @@ const char *const mlv_usage_track[] = {
 };
 
 static const char *const state_names[] = { "new", "changed", "unchanged" };
+
+/* A progress line on stderr, only on a terminal and only once the work has taken a second. */
+struct progress {
+	struct timespec start;
+	int shown;
+};
+
+static void progress_cb(void *payload, uint64_t done)
+{
+	struct progress *p = payload;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double secs = (double)(now.tv_sec - p->start.tv_sec) + (double)(now.tv_nsec - p->start.tv_nsec) / 1e9;
+	if (secs < 1.0)
+		return;
+	fprintf(stderr, "\rtracking: %.1f MiB stored, %.0f MiB/s ", (double)done / 1048576.0,
+		(double)done / 1048576.0 / secs);
+	p->shown = 1;
+}
 
 struct track_item {
 	char *path;
@@ -78,6 +99,7 @@ static int print_json(const struct track_result *r)
 int cmd_track(int argc, const char **argv, struct mlv_ctx *ctx)
 {
 	struct track_result r = { NULL, 0, { 0 } };
+	struct progress prog = { { 0, 0 }, 0 };
 	mlv_worktree *wt = NULL;
 	mlv_writer *w = NULL;
 	int nargs, ret = MLV_EXIT_FATAL;
@@ -102,22 +124,39 @@ int cmd_track(int argc, const char **argv, struct mlv_ctx *ctx)
 			mlv_die_lib();
 			goto done;
 		}
-		for (int j = 0; j < i; j++)
-			if (!strcmp(r.items[j].path, r.items[i].path)) {
+		for (int j = 0; j < i; j++) {
+			const char *a = r.items[j].path, *b = r.items[i].path;
+			size_t na = strlen(a), nb = strlen(b);
+			if (!strcmp(a, b)) {
 				mlv_die("'%s' is named twice", argv[i]);
 				r.n++;
 				goto done;
 			}
+			/* its pointer and .gitignore line would land inside the other's data */
+			if ((na < nb && !strncmp(a, b, na) && b[na] == '/') || (nb < na && !strncmp(a, b, nb) && a[nb] == '/')) {
+				mlv_die("'%s' is inside '%s'; track one or the other", na < nb ? b : a, na < nb ? a : b);
+				r.n++;
+				goto done;
+			}
+		}
 	}
 	if (mlv_writer_new(&w, ctx->store)) {
 		mlv_die_lib();
 		goto done;
+	}
+	if (!opt_quiet && isatty(STDERR_FILENO)) {
+		clock_gettime(CLOCK_MONOTONIC, &prog.start);
+		mlv_writer_set_progress(w, progress_cb, &prog);
 	}
 	for (int i = 0; i < r.n; i++)
 		if (mlv_worktree_track_prepare(wt, w, r.items[i].path, &r.items[i].res)) {
 			mlv_die_lib();
 			goto done;
 		}
+	if (prog.shown) {
+		fputs("\n", stderr);
+		prog.shown = 0;
+	}
 	if (mlv_writer_commit(w)) {
 		mlv_die_lib();
 		goto done;
@@ -132,6 +171,8 @@ int cmd_track(int argc, const char **argv, struct mlv_ctx *ctx)
 		mlv_warn("could not save the stat cache: %s", mlv_error_last());
 	ret = opt_json ? print_json(&r) : opt_quiet ? 0 : print_human(&r);
 done:
+	if (prog.shown)
+		fputs("\n", stderr);
 	mlv_writer_free(w);
 	mlv_worktree_free(wt);
 	for (int i = 0; i < r.n; i++)

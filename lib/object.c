@@ -100,8 +100,16 @@ struct mlv_writer {
 	unsigned raw_streak;    /* chunks in a row that did not compress */
 	uint64_t chunk_seq;     /* chunks of the current object so far */
 	const mlv_file_cache *cache;
+	mlv_progress_fn progress;
+	void *progress_payload;
 	int committed;
 };
+
+void mlv_writer_set_progress(mlv_writer *w, mlv_progress_fn fn, void *payload)
+{
+	w->progress = fn;
+	w->progress_payload = payload;
+}
 
 void mlv_writer_set_cache(mlv_writer *w, const mlv_file_cache *cache) { w->cache = cache; }
 
@@ -524,6 +532,8 @@ static int ingest(mlv_writer *w, mlv_oid *out, int fd, const unsigned char *mem,
 			block_submit(w, next);
 		if ((rc = block_write(w, b, &ids, &nids, &aids)))
 			goto done;
+		if (w->progress)
+			w->progress(w->progress_payload, w->stats.bytes_in + total);
 		if (has_next && !next->eof &&
 		    (rc = block_prepare(w, &blk[(cur + 2) % 3], next, fd, mem, len, &memoff, 0, what)))
 			goto done;

@@ -130,6 +130,13 @@ typedef struct mlv_file_cache {
 
 void mlv_writer_set_cache(mlv_writer *w, const mlv_file_cache *cache);
 
+/*
+ * Call FN after every block the writer reads (about 8 MiB) with the count of
+ * content bytes seen so far, e.g. to draw a progress bar. NULL stops it.
+ */
+typedef void (*mlv_progress_fn)(void *payload, uint64_t bytes_done);
+void mlv_writer_set_progress(mlv_writer *w, mlv_progress_fn fn, void *payload);
+
 /* Make everything added durable and visible. The writer can be freed after. */
 int mlv_writer_commit(mlv_writer *w);
 void mlv_writer_stats_get(const mlv_writer *w, mlv_writer_stats *out);
