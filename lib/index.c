@@ -220,3 +220,24 @@ int mlv__index_get_object(MDB_txn *txn, struct mlv_index *ix, const mlv_oid *id,
 		return mlv__index_error(rc, "lookup");
 	return mlv__object_rec_decode(out, &v);
 }
+
+int mlv__index_add_pack(MDB_txn *txn, struct mlv_index *ix, const char *name, uint32_t *packno)
+{
+	MDB_val k = { 9, "next-pack" }, v;
+	unsigned char nb[4];
+	int rc = mdb_get(txn, ix->meta, &k, &v);
+	*packno = 0;
+	if (rc == 0 && v.mv_size == 4)
+		*packno = mlv__get_u32(v.mv_data);
+	else if (rc && rc != MDB_NOTFOUND)
+		return mlv__index_error(rc, "write");
+	mlv__put_u32(nb, *packno + 1);
+	v.mv_size = 4;
+	v.mv_data = nb;
+	if ((rc = mdb_put(txn, ix->meta, &k, &v, 0)))
+		return rc == MDB_MAP_FULL ? rc : mlv__index_error(rc, "write");
+	MDB_val pk = { sizeof(*packno), packno }, pv = { strlen(name), (void *)name };
+	if ((rc = mdb_put(txn, ix->packs, &pk, &pv, 0)))
+		return rc == MDB_MAP_FULL ? rc : mlv__index_error(rc, "write");
+	return 0;
+}

@@ -112,6 +112,13 @@ int mlv__index_write(mlv_store *st, mlv_index_write_fn fn, void *payload);
 /* Turn an LMDB error into an mlv error naming WHAT. */
 int mlv__index_error(int mdb_rc, const char *what);
 
+/*
+ * Give the pack file NAME the next pack number and record it; *packno
+ * receives the number. Returns 0, MDB_MAP_FULL (the caller's write grows the
+ * map and retries) or an mlv error.
+ */
+int mlv__index_add_pack(MDB_txn *txn, struct mlv_index *ix, const char *name, uint32_t *packno);
+
 int mlv__index_get_chunk(MDB_txn *txn, struct mlv_index *ix, const mlv_oid *id, struct mlv_chunk_loc *out);
 int mlv__index_get_object(MDB_txn *txn, struct mlv_index *ix, const mlv_oid *id, struct mlv_object_rec *out);
 

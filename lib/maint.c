@@ -669,20 +669,8 @@ static int gc_txn(void *payload, MDB_txn *txn)
 		if ((rc = mdb_del(txn, ix->packs, &k, NULL)) && rc != MDB_NOTFOUND)
 			goto fail;
 	}
-	if (p->newpack) {
-		MDB_val k = { 9, "next-pack" }, v;
-		unsigned char nb[4];
-		if ((rc = mdb_get(txn, ix->meta, &k, &v)) == 0 && v.mv_size == 4)
-			packno = mlv__get_u32(v.mv_data);
-		mlv__put_u32(nb, packno + 1);
-		v.mv_size = 4;
-		v.mv_data = nb;
-		if ((rc = mdb_put(txn, ix->meta, &k, &v, 0)))
-			goto fail;
-		MDB_val pk = { sizeof(packno), &packno }, pv = { strlen(p->newpack), (void *)p->newpack };
-		if ((rc = mdb_put(txn, ix->packs, &pk, &pv, 0)))
-			goto fail;
-	}
+	if (p->newpack && (rc = mlv__index_add_pack(txn, ix, p->newpack, &packno)))
+		return rc;
 	for (size_t i = 0; i < p->nmoved; i++) {
 		struct moved *m = &p->moved[i];
 		MDB_val k = { MLV_OID_RAWSZ, m->id.id }, v;

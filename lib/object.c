@@ -782,23 +782,8 @@ static int commit_txn(void *payload, MDB_txn *txn)
 	struct mlv_index *ix = &w->st->ix;
 	uint32_t packno = 0;
 	int rc;
-	if (c->packname) {
-		MDB_val k = { 9, "next-pack" }, v;
-		rc = mdb_get(txn, ix->meta, &k, &v);
-		if (rc == 0 && v.mv_size == 4)
-			packno = mlv__get_u32(v.mv_data);
-		else if (rc && rc != MDB_NOTFOUND)
-			return mlv__index_error(rc, "write");
-		unsigned char nb[4];
-		mlv__put_u32(nb, packno + 1);
-		v.mv_size = 4;
-		v.mv_data = nb;
-		if ((rc = mdb_put(txn, ix->meta, &k, &v, 0)))
-			goto fail;
-		MDB_val pk = { sizeof(packno), &packno }, pv = { strlen(c->packname), (void *)c->packname };
-		if ((rc = mdb_put(txn, ix->packs, &pk, &pv, 0)))
-			goto fail;
-	}
+	if (c->packname && (rc = mlv__index_add_pack(txn, ix, c->packname, &packno)))
+		return rc;
 	for (size_t i = 0; i < w->nchunks; i++) {
 		unsigned char val[24];
 		struct mlv_chunk_loc loc = w->chunks[i].loc;
