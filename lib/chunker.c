@@ -23,9 +23,9 @@ static void gear_init(void)
 	gear_ready = 1;
 }
 
-/* log2(MLV_CHUNK_AVG) = 16 bits; +2 before the average, -2 after. */
-#define MASK_HARD (((UINT64_C(1) << 18) - 1) << (64 - 18))
-#define MASK_EASY (((UINT64_C(1) << 14) - 1) << (64 - 14))
+/* MLV_CHUNK_BITS bits on average; 2 more before the average, 2 fewer after. */
+#define MASK_HARD (((UINT64_C(1) << (MLV_CHUNK_BITS + 2)) - 1) << (64 - (MLV_CHUNK_BITS + 2)))
+#define MASK_EASY (((UINT64_C(1) << (MLV_CHUNK_BITS - 2)) - 1) << (64 - (MLV_CHUNK_BITS - 2)))
 
 size_t mlv__chunk_cut(const unsigned char *p, size_t len, int at_eof)
 {

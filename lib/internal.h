@@ -10,14 +10,19 @@
 /* ---- content-defined chunking (chunker.c) ---- */
 
 /*
- * Chunk sizes. Chosen with bench/store.sh: an average of 64 KiB keeps the
- * index small (16k entries per GiB) while an edited row costs one chunk of
- * ~64 KiB before compression; see bench/RESULTS.md. Changing these changes
- * every chunk boundary and so defeats dedup against existing stores.
+ * Chunk sizes: an average of 2^MLV_CHUNK_BITS bytes, a quarter of it at
+ * least, four times it at most. 16 (64 KiB) was chosen with
+ * bench/chunksize.sh (figures in bench/RESULTS.md): it keeps the index small
+ * (16k entries per GiB) while an edited row costs one ~64 KiB chunk before
+ * compression. Changing it moves every chunk boundary and so defeats dedup
+ * against existing stores; it is a build option only for that benchmark.
  */
-#define MLV_CHUNK_MIN (16 * 1024)
-#define MLV_CHUNK_AVG (64 * 1024)
-#define MLV_CHUNK_MAX (256 * 1024)
+#ifndef MLV_CHUNK_BITS
+#define MLV_CHUNK_BITS 16
+#endif
+#define MLV_CHUNK_AVG (1 << MLV_CHUNK_BITS)
+#define MLV_CHUNK_MIN (MLV_CHUNK_AVG / 4)
+#define MLV_CHUNK_MAX (MLV_CHUNK_AVG * 4)
 
 /*
  * Length of the first chunk of DATA[0..len): a cut point found by the gear

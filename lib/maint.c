@@ -896,7 +896,7 @@ int mlv_gc(mlv_store *st, const mlv_gc_opts *opts, mlv_gc_result *out)
 		uint64_t off = MLV_PACK_HDRSZ;
 		unsigned char head[MLV_PACK_HDRSZ] = MLV_PACK_MAGIC;
 		int err;
-		if (!(buf = malloc(MLV_ENTRY_HDRSZ + ZSTD_compressBound(MLV_CHUNK_MAX) + 56 + (size_t)UINT32_C(1) * 0))) {
+		if (!(buf = malloc(MLV_ENTRY_HDRSZ + ZSTD_compressBound(MLV_CHUNK_MAX)))) {
 			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 			goto done;
 		}
