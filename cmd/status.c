@@ -37,8 +37,11 @@ static int collect(void *payload, const char *path, mlv_change change)
 {
 	struct status_result *r = payload;
 	if (r->within) {
-		size_t n = strlen(r->within);
-		if (strncmp(path, r->within, n) || (path[n] && path[n] != '/'))
+		size_t n = strlen(r->within), m = strlen(path);
+		/* what is at or below WITHIN, or a change above it that takes it away */
+		int below = !strncmp(path, r->within, n) && (!path[n] || path[n] == '/');
+		int above = m < n && !strncmp(path, r->within, m) && r->within[m] == '/';
+		if (!below && !above)
 			return 0;
 	}
 	if (r->n == r->alloc) {

@@ -1,6 +1,7 @@
 /* `mlv untrack`: remove pointer files and .gitignore entries; the data stays as plain files. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "data.h"
 
 static int opt_quiet;
@@ -33,11 +34,28 @@ int cmd_untrack(int argc, const char **argv, struct mlv_ctx *ctx)
 	ret = MLV_EXIT_FATAL;
 	if (!(paths = calloc((size_t)nargs, sizeof(*paths))))
 		goto done;
-	for (int i = 0; i < nargs; i++)
+	/* Every argument is checked before anything changes. */
+	for (int i = 0; i < nargs; i++) {
+		struct stat sb;
+		char *ptr = NULL;
+		int tracked;
 		if (mlv_worktree_relpath(wt, ctx->cwd, argv[i], &paths[i])) {
 			mlv_die_lib();
 			goto done;
 		}
+		for (int j = 0; j < i; j++)
+			if (!strcmp(paths[j], paths[i])) {
+				mlv_die("'%s' is named twice", argv[i]);
+				goto done;
+			}
+		tracked = asprintf(&ptr, "%s/%s%s", mlv_worktree_root(wt), paths[i], MLV_POINTER_EXT) >= 0 &&
+			  lstat(ptr, &sb) == 0;
+		free(ptr);
+		if (!tracked) {
+			mlv_die("'%s' is not tracked", paths[i]);
+			goto done;
+		}
+	}
 	for (int i = 0; i < nargs; i++) {
 		if (mlv_worktree_untrack(wt, paths[i])) {
 			mlv_die_lib();

@@ -62,12 +62,51 @@ int mlv_buf_printf(mlv_buf *b, const char *fmt, ...)
 	return 0;
 }
 
+/* Length of the valid UTF-8 sequence at P (at most LEFT bytes), or 0. */
+static size_t utf8_len(const unsigned char *p, size_t left)
+{
+	size_t n;
+	uint32_t cp;
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (left < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
 int mlv_buf_put_json_string(mlv_buf *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	int rc = mlv_buf_putc(b, '"');
 	for (size_t i = 0; !rc && i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x80) {
+			size_t n = utf8_len((const unsigned char *)s + i, len - i);
+			if (n) {
+				rc = mlv_buf_put(b, s + i, n);
+				i += n - 1;
+			} else {
+				/* not UTF-8: the byte as the code point of the same value (Latin-1), so the output stays JSON */
+				char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+				rc = mlv_buf_put(b, e, 6);
+			}
+			continue;
+		}
 		switch (c) {
 		case '"': rc = mlv_buf_puts(b, "\\\""); break;
 		case '\\': rc = mlv_buf_puts(b, "\\\\"); break;

@@ -7,6 +7,13 @@
 #include <lmdb.h>
 #include "mlv/mlv.h"
 
+/*
+ * Names of the temporary files checkout writes beside their targets; a
+ * killed checkout may leave one, which storing and comparing directories
+ * pass over.
+ */
+#define MLV_TMP_PREFIX ".mlv-tmp-"
+
 /* ---- content-defined chunking (chunker.c) ---- */
 
 /*

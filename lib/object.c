@@ -102,6 +102,7 @@ struct mlv_writer {
 	const mlv_file_cache *cache;
 	mlv_progress_fn progress;
 	void *progress_payload;
+	uint64_t last_size;     /* bytes of the last object added */
 	int committed;
 };
 
@@ -408,14 +409,18 @@ static int block_write(mlv_writer *w, struct block *b, mlv_oid **ids, size_t *ni
 			w->raw_streak = t->comp == MLV_COMP_RAW ? w->raw_streak + 1 : 0;
 	}
 	w->chunk_seq += b->ntasks;
-	if ((rc = pack_start(w)) || (rc = pack_flush(w)))
-		goto done;
-	off0 = w->off;
+	off0 = 0;
 	for (size_t i = 0; i < b->ntasks; i++) {
 		struct task *t = &b->tasks[i];
 		unsigned char *hdr = b->hdrs + i * MLV_ENTRY_HDRSZ;
 		if (t->known || mlv__oidmap_get(&w->cmap, &t->id))
 			continue;
+		/* the pack is only started for something new: re-storing known data writes nothing */
+		if (!niov) {
+			if ((rc = pack_start(w)) || (rc = pack_flush(w)))
+				goto done;
+			off0 = w->off;
+		}
 		struct mlv_entry_hdr h = { MLV_ENTRY_CHUNK, t->comp, t->len,
 			(uint32_t)(t->comp == MLV_COMP_ZSTD ? t->out_len : t->len), t->id };
 		mlv__entry_hdr_encode(hdr, &h);
@@ -549,6 +554,7 @@ static int ingest(mlv_writer *w, mlv_oid *out, int fd, const unsigned char *mem,
 	else
 		mlv_hash_buf(&oid, "", 0);
 	w->stats.bytes_in += total;
+	w->last_size = total;
 	if ((rc = finish_object(w, &oid, type, total, ids, nids)))
 		goto done;
 	*out = oid;
@@ -667,7 +673,8 @@ static int add_dir_fd(mlv_writer *w, mlv_oid *out, int dirfd, const char *path,
 	while ((errno = 0, de = readdir(d))) {
 		struct stat sb;
 		mlv_tree_entry e;
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strncmp(de->d_name, MLV_TMP_PREFIX, strlen(MLV_TMP_PREFIX)))
 			continue;
 		mlv_buf_clear(&sub);
 		if ((rc = mlv_buf_printf(&sub, "%s/%s", path, de->d_name)))
@@ -692,6 +699,9 @@ static int add_dir_fd(mlv_writer *w, mlv_oid *out, int dirfd, const char *path,
 				}
 				rc = mlv_writer_add_fd(w, &e.oid, fd, MLV_OBJ_BLOB, sub.ptr);
 				close(fd);
+				/* the size of what was read, not of what lstat saw before */
+				if (!rc && w->last_size != (uint64_t)sb.st_size)
+					rc = mlv_error_set(MLV_EINVALID, "'%s' changed while it was being read; try again", sub.ptr);
 				if (!rc && w->cache && w->cache->record)
 					w->cache->record(w->cache->payload, sub.ptr, &sb, &e.oid);
 			}

@@ -31,6 +31,25 @@ static char *join(const char *a, const char *b)
 	return mlv_buf_detach(&buf);
 }
 
+/*
+ * A store inside a git work tree must never be committed (`git add -A`
+ * would, and an old commit checked out would roll the index back): a
+ * .gitignore of "*" inside it hides it from git, wherever it is.
+ */
+static int ignore_in_git(const char *mlvdir)
+{
+	static const char ign[] = "# mlv: the store is not for git; pointer files (*.mlv) are\n*\n";
+	char *p = join(mlvdir, ".gitignore");
+	struct stat sb;
+	int rc = 0;
+	if (!p)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	if (stat(p, &sb) != 0)
+		rc = mlv_io_write_file_atomic(p, ign, sizeof(ign) - 1, 0644);
+	free(p);
+	return rc;
+}
+
 int mlv_store_create(const char *mlvdir, int *existed)
 {
 	static const char *const subdirs[] = { "objects", "objects/pack", "objects/tmp", "index", "locks", NULL };
@@ -46,7 +65,7 @@ int mlv_store_create(const char *mlvdir, int *existed)
 	if (stat(p, &sb) == 0) {
 		*existed = 1;
 		free(p);
-		return 0;
+		return ignore_in_git(mlvdir);
 	}
 	free(p);
 	if ((rc = mkdir_p1(mlvdir)))
@@ -74,6 +93,8 @@ int mlv_store_create(const char *mlvdir, int *existed)
 	}
 	free(p);
 	if (rc)
+		return rc;
+	if ((rc = ignore_in_git(mlvdir)))
 		return rc;
 	/* "format" last: a store is only a store once everything else is there. */
 	if (!(p = join(mlvdir, "format")))
@@ -104,7 +125,7 @@ int mlv_store_create_linked(const char *mlvdir, const char *shared, int *existed
 		return rc;
 	if (!(abs = realpath(shared, NULL)))
 		return mlv_error_set_errno(MLV_EIO, errno, "cannot resolve '%s'", shared);
-	if ((rc = mkdir_p1(mlvdir)))
+	if ((rc = mkdir_p1(mlvdir)) || (rc = ignore_in_git(mlvdir)))
 		goto done;
 	if ((rc = mlv_buf_puts(&cfg, "{\"store\":")) || (rc = mlv_buf_put_json_string(&cfg, abs, strlen(abs))) ||
 	    (rc = mlv_buf_puts(&cfg, "}\n")))

@@ -324,6 +324,18 @@ static char *abs_of(mlv_worktree *wt, const char *relpath)
 	return mlv_buf_detach(&b);
 }
 
+/* Name paths in the last error relative to the root, as the user sees them; returns RC. */
+static int relative_error(mlv_worktree *wt, int rc)
+{
+	char msg[1024];
+	const char *at;
+	size_t n = strlen(wt->root);
+	snprintf(msg, sizeof(msg), "%s", mlv_error_last());
+	if (n > 1 && (at = strstr(msg, wt->root)) && at[n] == '/')
+		return mlv_error_set(rc, "%.*s%s", (int)(at - msg), msg, at + n + 1);
+	return rc;
+}
+
 /* Read RELPATH.mlv; MLV_ENOTFOUND when there is none. */
 static int read_pointer(mlv_worktree *wt, const char *relpath, mlv_pointer *out)
 {
@@ -416,6 +428,7 @@ int mlv_worktree_track_prepare(mlv_worktree *wt, mlv_writer *w, const char *relp
 		rc = mlv_writer_add_dir(w, &out->ptr.oid, abs, &out->ptr.files, &out->ptr.size);
 		mlv_writer_set_cache(w, NULL);
 	} else if (S_ISREG(sb.st_mode)) {
+		struct stat after;
 		out->ptr.kind = MLV_PTR_FILE;
 		out->ptr.size = (uint64_t)sb.st_size;
 		if (cache_lookup(wt, abs, &sb, &out->ptr.oid)) {
@@ -423,7 +436,16 @@ int mlv_worktree_track_prepare(mlv_worktree *wt, mlv_writer *w, const char *relp
 		} else if ((fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 			rc = mlv_error_set_errno(MLV_EIO, errno, "cannot read '%s'", relpath);
 		} else if (!(rc = mlv_writer_add_fd(w, &out->ptr.oid, fd, MLV_OBJ_BLOB, relpath))) {
-			cache_record(wt, abs, &sb, &out->ptr.oid);
+			/*
+			 * The writer saw the file hold still while it read it; it must also
+			 * be the file we sized above, or the pointer's size and the stat
+			 * cache would describe other bytes than the id.
+			 */
+			if (fstat(fd, &after) || after.st_size != sb.st_size || after.st_ino != sb.st_ino ||
+			    ns(&after.st_mtim) != ns(&sb.st_mtim) || ns(&after.st_ctim) != ns(&sb.st_ctim))
+				rc = mlv_error_set(MLV_EINVALID, "'%s' changed while it was being read; try again", relpath);
+			else
+				cache_record(wt, abs, &sb, &out->ptr.oid);
 		}
 	} else {
 		rc = mlv_error_set(MLV_EINVALID, "cannot track '%s': not a regular file, directory or symlink", relpath);
@@ -529,10 +551,13 @@ int mlv_worktree_track_finish(mlv_worktree *wt, const char *relpath, const mlv_t
 	if (res->state != MLV_TRACK_UNCHANGED) {
 		if ((rc = mlv_buf_printf(&path, "%s/%s%s", wt->root, relpath, MLV_POINTER_EXT)))
 			goto done;
-		if ((rc = mlv_pointer_write(path.ptr, &res->ptr)))
+		if ((rc = mlv_pointer_write(path.ptr, &res->ptr))) {
+			rc = relative_error(wt, rc);
 			goto done;
+		}
 	}
-	rc = update_gitignore(wt, relpath, 1);
+	if ((rc = update_gitignore(wt, relpath, 1)))
+		rc = relative_error(wt, rc);
 done:
 	mlv__unlock(wt->st->lockfd_write);
 	mlv_buf_release(&path);
@@ -552,8 +577,10 @@ int mlv_worktree_untrack(mlv_worktree *wt, const char *relpath)
 	}
 	if ((rc = mlv__lock(wt->st->lockfd_write, 1, "the work tree")))
 		return rc;
-	if ((rc = update_gitignore(wt, relpath, 0)))
+	if ((rc = update_gitignore(wt, relpath, 0))) {
+		rc = relative_error(wt, rc);
 		goto done;
+	}
 	if ((rc = mlv_buf_printf(&path, "%s/%s%s", wt->root, relpath, MLV_POINTER_EXT)))
 		goto done;
 	if ((err = mlv_io_unlink(path.ptr)))
@@ -595,7 +622,8 @@ static int list_dir(int fd, const char *what, struct namelist *out)
 	}
 	rewinddir(d);
 	while ((errno = 0, de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strncmp(de->d_name, MLV_TMP_PREFIX, strlen(MLV_TMP_PREFIX)))
 			continue;
 		if (out->n == out->alloc) {
 			size_t n = out->alloc ? out->alloc * 2 : 64;
@@ -952,7 +980,7 @@ static int write_object(struct co *c, int dfd, const char *name, const char *rel
 	mlv_oid r;
 	mlv_hash_buf(&r, relpath, strlen(relpath));
 	memcpy(rnd, r.id, 4);
-	snprintf(tmp, sizeof(tmp), ".mlv-tmp-%02x%02x%02x%02x-%d", rnd[0], rnd[1], rnd[2], rnd[3], (int)getpid());
+	snprintf(tmp, sizeof(tmp), MLV_TMP_PREFIX "%02x%02x%02x%02x-%d", rnd[0], rnd[1], rnd[2], rnd[3], (int)getpid());
 	if (mode == MLV_MODE_LINK) {
 		mlv_buf target = MLV_BUF_INIT;
 		if ((rc = mlv_object_read_buf(c->wt->st, oid, &target, PATH_MAX)))
@@ -1115,10 +1143,11 @@ static int find_target(mlv_worktree *wt, const char *relpath, uint32_t *mode, ml
 	char *anc = NULL;
 	mlv_objinfo info;
 	int rc = read_pointer(wt, relpath, &ptr);
-	if (rc == 0 && mlv_object_info(wt->st, &ptr.oid, &info) == 0 && (rc = check_pointer(&ptr, &info, relpath)))
-		return rc;
-	mlv_error_clear();
 	if (rc == 0) {
+		if (mlv_object_info(wt->st, &ptr.oid, &info) == 0 && (rc = check_pointer(&ptr, &info, relpath)))
+			return rc;
+		/* not in the store: checkout_entry says so */
+		mlv_error_clear();
 		*mode = ptr.kind == MLV_PTR_DIR ? MLV_MODE_TREE : ptr.kind == MLV_PTR_LINK ? MLV_MODE_LINK : MLV_MODE_FILE;
 		*oid = ptr.oid;
 		*size = ptr.size;

@@ -24,7 +24,11 @@ int mlv_buf_puts(mlv_buf *b, const char *s);
 int mlv_buf_putc(mlv_buf *b, char c);
 int mlv_buf_printf(mlv_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Append S as a JSON string literal, quotes included. */
+/*
+ * Append S (LEN bytes) as a JSON string literal, quotes included. Bytes
+ * that are not part of valid UTF-8 are written as \u0080-\u00ff (the code
+ * point of the same value), so the output is always valid JSON.
+ */
 int mlv_buf_put_json_string(mlv_buf *b, const char *s, size_t len);
 /* The contents as a C string: "" for an empty buffer, never NULL. */
 const char *mlv_buf_cstr(const mlv_buf *b);

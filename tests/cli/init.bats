@@ -128,3 +128,19 @@ load helper
 	run --separate-stderr mlv -C a/b fsck
 	[[ "$stderr" != *"not in a mlv store"* ]]
 }
+
+@test "init: git never picks up the store (git add -A adds no file under .mlv)" {
+	git init -q
+	mlv init -q
+	printf 'x\n' > f
+	mlv hash-object -w f >/dev/null
+	git add -A
+	run git ls-files
+	[ "$status" -eq 0 ]
+	[ "$output" = "f" ]
+	[ "$(cat .mlv/.gitignore | tail -n 1)" = "*" ]
+	# re-running init keeps it (and adds it to a store made before it existed)
+	rm .mlv/.gitignore
+	mlv init -q
+	[ -f .mlv/.gitignore ]
+}
