@@ -14,4 +14,5 @@
 #include "mlv/git.h"
 #include "mlv/csv.h"
 #include "mlv/stats.h"
+#include "mlv/expr.h"
 #endif
