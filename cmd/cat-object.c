@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "plumbing.h"
+#include "mlv/spec.h"
 
 /* Objects up to this size are read into memory, verified, then written. */
 #define CAT_INMEM_MAX ((uint64_t)64 << 20)
@@ -164,11 +165,13 @@ static int print_human(const struct cat_result *r)
 int cmd_cat_object(int argc, const char **argv, struct mlv_ctx *ctx)
 {
 	struct cat_result r;
+	mlv_spec s;
 	mlv_objtype want = MLV_OBJ_ANY;
 	const char *spec;
 	int nargs, nflags, rc, ret = MLV_EXIT_FATAL;
 
 	memset(&r, 0, sizeof(r));
+	memset(&s, 0, sizeof(s));
 	nargs = mlv_parse_options(argc, argv, mlv_opts_cat_object, mlv_usage_cat_object);
 	if (nargs < 0)
 		return MLV_EXIT_USAGE;
@@ -186,13 +189,15 @@ int cmd_cat_object(int argc, const char **argv, struct mlv_ctx *ctx)
 		opt_exists ? CAT_EXISTS : CAT_RAW;
 	spec = argv[nargs - 1];
 
-	rc = mlv_object_resolve(ctx->store, &r.oid, spec);
-	if (rc == 0)
-		rc = mlv_object_info(ctx->store, &r.oid, &r.info);
+	rc = mlv_spec_resolve(&s, ctx->store, ctx->cwd, spec);
+	if (rc == 0) {
+		r.oid = s.oid;
+		r.info = s.info;
+	}
 	if (r.mode == CAT_EXISTS) {
-		/* Only "no such object" is the negative answer; a malformed id
-		 * or an ambiguous prefix is still an error. */
-		if (rc == MLV_ENOTFOUND) {
+		/* Only "no such object" is the negative answer; a malformed id,
+		 * an ambiguous prefix or a bad pointer is still an error. */
+		if ((rc == MLV_ENOTFOUND && s.kind == MLV_SPEC_OID) || (rc == 0 && !s.in_store)) {
 			ret = MLV_EXIT_NO;
 			rc = 0;
 			goto done;
@@ -200,6 +205,11 @@ int cmd_cat_object(int argc, const char **argv, struct mlv_ctx *ctx)
 	}
 	if (rc)
 		goto done;
+	if (!s.in_store) {
+		char hex[MLV_OID_HEXSZ + 1];
+		ret = mlv_die("object %s named by '%s' is not in the store", mlv_oid_fmt(hex, &s.oid), spec);
+		goto done;
+	}
 	if (want != MLV_OBJ_ANY && !(r.info.types & (1u << want))) {
 		char hex[MLV_OID_HEXSZ + 1];
 		ret = mlv_die("object %s is a %s, not a %s", mlv_oid_fmt(hex, &r.oid),
@@ -214,6 +224,7 @@ done:
 	/* A failed stdout is reported once, by main(). */
 	if (rc)
 		ret = ferror(stdout) ? MLV_EXIT_FATAL : mlv_die_lib();
+	mlv_spec_release(&s);
 	mlv_buf_release(&r.content);
 	return ret;
 }

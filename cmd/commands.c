@@ -25,6 +25,15 @@ const struct mlv_cmd mlv_commands[] = {
 		"make the work tree match the pointers"),
 	ROW("untrack", untrack, MLV_CAT_PORCELAIN | MLV_NEED_STORE,
 		"stop tracking paths, keeping their data as plain files"),
+	/* diff, log and install-hooks read git; diff opens the store only when there is one. */
+	ROW("diff", diff, MLV_CAT_PORCELAIN,
+		"show what changed in tracked data between revisions or the work tree"),
+	ROW("log", log, MLV_CAT_PORCELAIN,
+		"show the versions of a tracked path through git history"),
+	ROW("install-hooks", install_hooks, MLV_CAT_PORCELAIN,
+		"install git hooks that keep tracked data in step with git"),
+	ROW("drift", drift, MLV_CAT_PORCELAIN,
+		"compare two data files column by column and report drift"),
 	/* hash-object opens the store itself, and only with -w. */
 	ROW("hash-object", hash_object, MLV_CAT_PLUMBING,
 		"compute the id of a file and optionally store it"),

@@ -1,7 +1,9 @@
 /*
  * `mlv gc`: remove objects that nothing references and that are older than
  * the grace period (two weeks unless --prune says otherwise), and repack what
- * is left of their packs.
+ * is left of their packs. Pointer files hold data alive: those of the work
+ * tree, and, in a git work tree, those of every commit any ref or reflog
+ * reaches and of the index.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -13,6 +15,8 @@
 
 #include "commands.h"
 #include "plumbing.h"
+#include "mlv/git.h"
+#include "mlv/worktree.h"
 
 #define GC_DEFAULT_PRUNE "2.weeks.ago"
 
@@ -48,6 +52,8 @@ struct gc_cmd_result {
 	struct gc_removed *removed;
 	size_t n, alloc;
 	int oom;
+	const char *mlvdir;  /* where the work tree is found (list_roots) */
+	const char *cwd;
 };
 
 static const struct {
@@ -145,6 +151,36 @@ static void collect(void *payload, const mlv_oid *oid, int type, uint64_t size)
 	r->n++;
 }
 
+/*
+ * mlv_gc_opts.roots: the pointers of the work tree the store serves and, when
+ * it is in a git repository, of its history. Any failure fails gc (which
+ * then deletes nothing).
+ */
+static int list_roots(void *payload, mlv_root_emit_fn emit, void *emit_payload)
+{
+	struct gc_cmd_result *g = payload;
+	mlv_repo *repo = NULL;
+	char *root = NULL;
+	int rc;
+
+	if ((rc = mlv_worktree_find_root(&root, g->mlvdir, g->cwd)) != 0)
+		goto done;
+	if ((rc = mlv_worktree_pointer_roots(root, emit, emit_payload, NULL)) != 0)
+		goto done;
+	rc = mlv_repo_open(&repo, root);
+	if (rc == MLV_ENOTFOUND) {
+		mlv_error_clear();   /* not in git: the work tree is all there is */
+		rc = 0;
+		goto done;
+	}
+	if (rc == 0)
+		rc = mlv_repo_pointer_roots(repo, emit, emit_payload, NULL);
+done:
+	mlv_repo_free(repo);
+	free(root);
+	return rc;
+}
+
 static int print_human(const struct gc_cmd_result *r)
 {
 	mlv_buf out = MLV_BUF_INIT;
@@ -223,6 +259,9 @@ int cmd_gc(int argc, const char **argv, struct mlv_ctx *ctx)
 	opts.expire = r.expire;
 	opts.report = collect;
 	opts.payload = &r;
+	r.mlvdir = ctx->mlvdir;
+	r.cwd = ctx->cwd;
+	opts.roots = list_roots;
 	if ((rc = mlv_gc(ctx->store, &opts, &r.res)) != 0)
 		goto done;
 	if (r.oom) {

@@ -1,8 +1,8 @@
 /*
- * `mlv rev-parse`: turn specs into full object ids. For now a spec is a full
- * id or a unique prefix (optionally "sha256:<hex>"); `path@rev`, `name@<n>`
- * and `name@<alias>` come later. spec_resolve() is written to move to lib/
- * unchanged once other commands need it.
+ * `mlv rev-parse`: turn specs into full object ids (spec.h: ids and id
+ * prefixes, tracked paths, path@rev). It only resolves: the object a
+ * pointer names need not be in the store. `name@<n>` and `name@<alias>`
+ * come with the registry.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "plumbing.h"
+#include "mlv/spec.h"
 
 static int opt_json;
 
@@ -23,51 +24,9 @@ const char *const mlv_usage_rev_parse[] = {
 	NULL
 };
 
-enum spec_kind {
-	SPEC_OID        /* a full id or unique prefix */
-};
-
-struct spec {
-	const char *text;   /* as given; borrowed */
-	enum spec_kind kind;
-	mlv_oid oid;
-	mlv_objinfo info;
-};
-
-static const char *spec_kind_name(enum spec_kind k)
-{
-	switch (k) {
-	case SPEC_OID: return "oid";
-	}
-	return "unknown";
-}
-
-/*
- * Resolve TEXT to an object of ST. Returns 0 or a negative MLV_E* code with
- * the error set (the library's message for ids: too short, not found,
- * ambiguous with the candidates listed).
- */
-static int spec_resolve(struct spec *out, mlv_store *st, const char *text)
-{
-	const char *hex = text;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	out->text = text;
-	if (strncmp(hex, "sha256:", 7) == 0)
-		hex += 7;
-	if (!mlv_oid_is_hex_prefix(hex) && strchr(text, '@'))
-		return mlv_error_set(MLV_EINVALID,
-			"cannot resolve '%s': <path>@<rev> and <name>@<alias> specs are not supported yet",
-			text);
-	out->kind = SPEC_OID;
-	if ((rc = mlv_object_resolve(st, &out->oid, text)) != 0)
-		return rc;
-	return mlv_object_info(st, &out->oid, &out->info);
-}
-
 struct rev_parse_result {
-	struct spec *specs;
+	mlv_spec *specs;
+	const char *const *texts;  /* the specs as given; borrowed */
 	size_t n;
 };
 
@@ -91,13 +50,30 @@ static int print_json(const struct rev_parse_result *r)
 
 	err |= mlv_buf_puts(&out, "{\"schema\":\"mlv.rev-parse/1\",\"results\":[");
 	for (size_t i = 0; i < r->n; i++) {
-		const struct spec *s = &r->specs[i];
+		const mlv_spec *s = &r->specs[i];
+		const char *text = r->texts[i];
 		err |= mlv_buf_puts(&out, i ? ",{\"spec\":" : "{\"spec\":");
-		err |= mlv_buf_put_json_string(&out, s->text, strlen(s->text));
-		err |= mlv_buf_printf(&out, ",\"kind\":\"%s\",\"oid\":", spec_kind_name(s->kind));
+		err |= mlv_buf_put_json_string(&out, text, strlen(text));
+		err |= mlv_buf_printf(&out, ",\"kind\":\"%s\",\"oid\":", mlv_spec_kind_name(s->kind));
 		err |= plumb_put_json_oid(&out, &s->oid);
-		err |= mlv_buf_printf(&out, ",\"type\":\"%s\",\"size\":%llu}",
-			mlv_objtype_name(s->info.type), (unsigned long long)s->info.size);
+		if (s->in_store)
+			err |= mlv_buf_printf(&out, ",\"type\":\"%s\",\"size\":%llu",
+				mlv_objtype_name(s->info.type), (unsigned long long)s->info.size);
+		else if (s->pointer.kind == MLV_PTR_DIR)
+			err |= mlv_buf_puts(&out, ",\"type\":\"tree\",\"size\":null");
+		else
+			err |= mlv_buf_printf(&out, ",\"type\":\"blob\",\"size\":%llu",
+				(unsigned long long)s->pointer.size);
+		/* An id resolves only to an object of the store; a pointer may name one it lacks. */
+		if (s->kind != MLV_SPEC_OID)
+			err |= mlv_buf_printf(&out, ",\"in_store\":%s", s->in_store ? "true" : "false");
+		if (s->path) {
+			err |= mlv_buf_puts(&out, ",\"path\":");
+			err |= mlv_buf_put_json_string(&out, s->path, strlen(s->path));
+		}
+		if (s->kind == MLV_SPEC_PATH_REV)
+			err |= mlv_buf_printf(&out, ",\"commit\":\"%s\"", s->commit);
+		err |= mlv_buf_putc(&out, '}');
 	}
 	err |= mlv_buf_puts(&out, "]}\n");
 	ret = err ? mlv_die("out of memory") : plumb_write_stdout(out.ptr, out.size);
@@ -107,7 +83,7 @@ static int print_json(const struct rev_parse_result *r)
 
 int cmd_rev_parse(int argc, const char **argv, struct mlv_ctx *ctx)
 {
-	struct rev_parse_result r = { NULL, 0 };
+	struct rev_parse_result r = { NULL, NULL, 0 };
 	int nargs, rc = 0, ret = MLV_EXIT_FATAL;
 
 	nargs = mlv_parse_options(argc, argv, mlv_opts_rev_parse, mlv_usage_rev_parse);
@@ -123,14 +99,17 @@ int cmd_rev_parse(int argc, const char **argv, struct mlv_ctx *ctx)
 		goto done;
 	}
 	/* Resolve all before printing any, so a failure prints no ids. */
+	r.texts = argv;
 	for (int i = 0; i < nargs; i++, r.n++)
-		if ((rc = spec_resolve(&r.specs[i], ctx->store, argv[i])) != 0)
+		if ((rc = mlv_spec_resolve(&r.specs[i], ctx->store, ctx->cwd, argv[i])) != 0)
 			goto done;
 	ret = opt_json ? print_json(&r) : print_human(&r);
 
 done:
 	if (rc)
 		ret = mlv_die_lib();
+	for (size_t i = 0; r.specs && i < r.n; i++)
+		mlv_spec_release(&r.specs[i]);
 	free(r.specs);
 	return ret;
 }

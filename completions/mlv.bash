@@ -3,15 +3,23 @@
 # regenerate with `make completions`, do not edit.
 
 _mlv_global_opts="--version -h --help --list-cmds -C"
-_mlv_commands="init help version hash-object cat-object ls-tree rev-parse fsck gc"
+_mlv_commands="init help version track status checkout untrack diff log install-hooks drift hash-object cat-object ls-tree rev-parse fsck gc"
 
 # _mlv_opts COMMAND: the options of COMMAND
 _mlv_opts()
 {
 	case "$1" in
-	init) echo "--quiet --json" ;;
+	init) echo "--quiet --store --json" ;;
 	help) echo "" ;;
 	version) echo "--json" ;;
+	track) echo "--quiet --json" ;;
+	status) echo "--exit-code --json" ;;
+	checkout) echo "--force --quiet --json" ;;
+	untrack) echo "--quiet" ;;
+	diff) echo "--exit-code --json" ;;
+	log) echo "--max-count --json" ;;
+	install-hooks) echo "--json" ;;
+	drift) echo "--columns --exclude --categorical --numerical --test --threshold --drift-share --delimiter --strict --json --html" ;;
 	hash-object) echo "--write --type --stdin --json" ;;
 	cat-object) echo "-t -s -p -e" ;;
 	ls-tree) echo "-r --json" ;;
@@ -25,9 +33,17 @@ _mlv_opts()
 _mlv_argopts()
 {
 	case "$1" in
-	init) echo "" ;;
+	init) echo "--store" ;;
 	help) echo "" ;;
 	version) echo "" ;;
+	track) echo "" ;;
+	status) echo "" ;;
+	checkout) echo "" ;;
+	untrack) echo "" ;;
+	diff) echo "" ;;
+	log) echo "--max-count -n" ;;
+	install-hooks) echo "" ;;
+	drift) echo "--columns --exclude --categorical --numerical --test --threshold --drift-share --delimiter --html" ;;
 	hash-object) echo "--type -t" ;;
 	cat-object) echo "" ;;
 	ls-tree) echo "" ;;

@@ -42,6 +42,14 @@ complete -c mlv -n __mlv_needs_command -l list-cmds -d 'list the commands, one a
 complete -c mlv -n __mlv_needs_command -a init -d 'create an empty store or reinitialize an existing one'
 complete -c mlv -n __mlv_needs_command -a help -d 'list the commands or show the manual of one'
 complete -c mlv -n __mlv_needs_command -a version -d 'print the version of mlv'
+complete -c mlv -n __mlv_needs_command -a track -d 'store files or directories and write their pointer files'
+complete -c mlv -n __mlv_needs_command -a status -d 'show how tracked data differs from its pointers'
+complete -c mlv -n __mlv_needs_command -a checkout -d 'make the work tree match the pointers'
+complete -c mlv -n __mlv_needs_command -a untrack -d 'stop tracking paths, keeping their data as plain files'
+complete -c mlv -n __mlv_needs_command -a diff -d 'show what changed in tracked data between revisions or the work tree'
+complete -c mlv -n __mlv_needs_command -a log -d 'show the versions of a tracked path through git history'
+complete -c mlv -n __mlv_needs_command -a install-hooks -d 'install git hooks that keep tracked data in step with git'
+complete -c mlv -n __mlv_needs_command -a drift -d 'compare two data files column by column and report drift'
 complete -c mlv -n __mlv_needs_command -a hash-object -d 'compute the id of a file and optionally store it'
 complete -c mlv -n __mlv_needs_command -a cat-object -d 'print the content, type or size of an object'
 complete -c mlv -n __mlv_needs_command -a ls-tree -d 'list the entries of a tree object'
@@ -50,11 +58,44 @@ complete -c mlv -n __mlv_needs_command -a fsck -d 'verify the objects, packs and
 complete -c mlv -n __mlv_needs_command -a gc -d 'remove unreachable objects and repack the store'
 
 complete -c mlv -n '__mlv_using_command init' -s q -l quiet -d 'print nothing but errors'
+complete -c mlv -n '__mlv_using_command init' -l store -r -d 'keep objects in the shared store <dir> (created if missing)'
 complete -c mlv -n '__mlv_using_command init' -l json -d 'print machine-readable JSON on stdout'
 
-complete -c mlv -n '__mlv_using_command help' -f -a 'init help version hash-object cat-object ls-tree rev-parse fsck gc'
+complete -c mlv -n '__mlv_using_command help' -f -a 'init help version track status checkout untrack diff log install-hooks drift hash-object cat-object ls-tree rev-parse fsck gc'
 
 complete -c mlv -n '__mlv_using_command version' -l json -d 'print machine-readable JSON on stdout'
+
+complete -c mlv -n '__mlv_using_command track' -s q -l quiet -d 'print nothing but errors'
+complete -c mlv -n '__mlv_using_command track' -l json -d 'print machine-readable JSON on stdout'
+
+complete -c mlv -n '__mlv_using_command status' -l exit-code -d 'exit 1 when anything differs'
+complete -c mlv -n '__mlv_using_command status' -l json -d 'print machine-readable JSON on stdout'
+
+complete -c mlv -n '__mlv_using_command checkout' -s f -l force -d 'overwrite changes that were not tracked'
+complete -c mlv -n '__mlv_using_command checkout' -s q -l quiet -d 'print nothing but errors'
+complete -c mlv -n '__mlv_using_command checkout' -l json -d 'print machine-readable JSON on stdout'
+
+complete -c mlv -n '__mlv_using_command untrack' -s q -l quiet -d 'print nothing but errors'
+
+complete -c mlv -n '__mlv_using_command diff' -l exit-code -d 'exit 1 when there are differences'
+complete -c mlv -n '__mlv_using_command diff' -l json -d 'print machine-readable JSON on stdout'
+
+complete -c mlv -n '__mlv_using_command log' -s n -l max-count -r -d 'show at most <n> versions'
+complete -c mlv -n '__mlv_using_command log' -l json -d 'print machine-readable JSON on stdout'
+
+complete -c mlv -n '__mlv_using_command install-hooks' -l json -d 'print machine-readable JSON on stdout'
+
+complete -c mlv -n '__mlv_using_command drift' -l columns -r -d 'compare only these columns (comma-separated)'
+complete -c mlv -n '__mlv_using_command drift' -l exclude -r -d 'leave a column out (repeatable)'
+complete -c mlv -n '__mlv_using_command drift' -l categorical -r -d 'treat a column as categorical (repeatable)'
+complete -c mlv -n '__mlv_using_command drift' -l numerical -r -d 'treat a column as numerical (repeatable)'
+complete -c mlv -n '__mlv_using_command drift' -l test -r -d 'the test for every column, or for one column'
+complete -c mlv -n '__mlv_using_command drift' -l threshold -r -d 'the drift threshold for every column, or for one'
+complete -c mlv -n '__mlv_using_command drift' -l drift-share -r -d 'share of drifted columns that means dataset drift (0.5)'
+complete -c mlv -n '__mlv_using_command drift' -l delimiter -r -d 'the field delimiter of CSV input (sniffed)'
+complete -c mlv -n '__mlv_using_command drift' -l strict -d 'refuse files whose columns differ'
+complete -c mlv -n '__mlv_using_command drift' -l json -d 'print machine-readable JSON on stdout'
+complete -c mlv -n '__mlv_using_command drift' -l html -r -d 'also write an HTML report to <file>'
 
 complete -c mlv -n '__mlv_using_command hash-object' -s w -l write -d 'store the objects, not only hash them'
 complete -c mlv -n '__mlv_using_command hash-object' -s t -l type -r -d 'object type: blob (default), tree or json'

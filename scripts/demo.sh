@@ -95,7 +95,14 @@ printf '$ mlv fsck   (after flipping one byte in a pack)\n'
 mlv fsck || printf '(exit %s: problems found)\n' "$?"
 cp "$work/pack.bak" "$pack"
 
-step "Objects nothing refers to are removed after a grace period"
-run mlv gc --dry-run --prune=now
+step "What git history, the work tree or refs point at is kept; the rest goes after a grace period"
+head -c 300000 /dev/urandom > scratch.bin
+run mlv hash-object -w scratch.bin
+run mlv gc --prune=now
+run mlv fsck
+
+step "Every version stays reachable through git: the diff and the log of a tracked file"
+run mlv diff HEAD~1 HEAD
+run mlv log data/train.csv
 
 printf '\nDone. The sample project was in %s (now removed).\n' "$work"

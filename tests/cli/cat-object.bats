@@ -4,6 +4,7 @@
 
 load helper
 load plumbing
+load gitdata
 
 setup_store() {
 	store_init
@@ -109,12 +110,35 @@ setup_store() {
 	assert_status 128
 }
 
+@test "cat-object: path@rev and a tracked path name the data as of a commit or now" {
+	repo_init
+	put data/train.csv 'a,b\n1,2\n'
+	commit v1
+	put data/train.csv 'a,b\n3,4\n'
+	commit v2
+	put data/train.csv 'a,b\n5,6\n'
+	commit v3
+	run --separate-stderr mlv cat-object -p data/train.csv@HEAD~2
+	assert_status 0
+	assert_eq "$output" "a,b
+1,2"
+	assert_eq "$(cd data && mlv cat-object blob train.csv@HEAD~1 | od -c)" "$(printf 'a,b\n3,4\n' | od -c)"
+	assert_eq "$(mlv cat-object -s data/train.csv)" 8
+	assert_eq "$(mlv cat-object -t data/train.csv@main)" blob
+	run --separate-stderr mlv cat-object -p data/train.csv@v9
+	assert_status 128
+	assert_eq "$output" ""
+	assert_eq "$stderr" "mlv: error: unknown revision 'v9'"
+	run --separate-stderr mlv cat-object -e data/train.csv@v9
+	assert_status 128
+}
+
 @test "cat-object: a non-hex id is refused" {
 	setup_store
 	run --separate-stderr mlv cat-object -t 'xyz-not-hex'
 	assert_status 128
 	assert_eq "$output" ""
-	assert_eq "$stderr" "mlv: error: 'xyz-not-hex' is not an object id (expected hex digits)"
+	assert_eq "$stderr" "mlv: error: 'xyz-not-hex' is neither an object id nor a tracked path"
 }
 
 @test "cat-object: an id shorter than 4 hex digits is refused" {

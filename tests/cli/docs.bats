@@ -143,13 +143,14 @@ dir2" ]
 @test "bash completion: the options of a command" {
 	run _complete init --
 	[ "$output" = "--json
---quiet" ]
+--quiet
+--store" ]
 	run _complete -C x init --j
 	[ "$output" = "--json" ]
 }
 
 @test "bash completion: help completes command names" {
-	run _complete help in
+	run _complete help ini
 	[ "$output" = "init" ]
 }
 
