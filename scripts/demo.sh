@@ -105,4 +105,15 @@ step "Every version stays reachable through git: the diff and the log of a track
 run mlv diff HEAD~1 HEAD
 run mlv log data/train.csv
 
+step "Monitoring: has this week's data drifted from the training data?"
+awk 'BEGIN {
+	srand(99); print "id,age,income,city,label";
+	split("paris,lyon,nantes,lille,nice", c, ",");
+	for (i = 1; i <= 20000; i++)
+		printf "%d,%d,%.2f,%s,%d\n", i, 18 + int(rand() * 60), 26000 + rand() * 90000, c[1 + int(rand() * rand() * 5)], rand() < 0.3
+}' > batch.csv
+printf '$ mlv drift --exclude id data/train.csv@HEAD~1 batch.csv --html drift.html\n'
+mlv drift --exclude id data/train.csv@HEAD~1 batch.csv --html drift.html || printf '(exit %s: the dataset drifted)\n' "$?"
+printf 'report: drift.html, %s bytes, one self-contained page\n' "$(wc -c < drift.html)"
+
 printf '\nDone. The sample project was in %s (now removed).\n' "$work"
