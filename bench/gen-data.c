@@ -8,6 +8,16 @@
  *       (SEED, i), so a run with more ROWS is the same file with rows appended.
  *       With EDITS > 0, that many distinct rows (picked by EDITSEED) get other
  *       values in place (same row count; id and timestamp kept).
+ *   gen-data tree  DIR NFILES BYTES SEED
+ *       NFILES small files (sizes uniform in [BYTES/2, BYTES*3/2], mean
+ *       about BYTES) in subdirectories of 1,000 under DIR (made if missing):
+ *       a quarter CSV (rows as in `csv`), a quarter JSON lines, half
+ *       incompressible (.bin). File k depends only on (SEED, k).
+ *   gen-data drift OUT ROWS SEED SHIFT
+ *       A CSV for drift benchmarks: a header and ROWS rows of 20 columns (16
+ *       numerical, some with missing values; country, device, rating, label).
+ *       Row i depends only on (SEED, i). SHIFT 1 moves latency_ms (x1.25),
+ *       feature_a (+0.4 sd) and country's mix; SHIFT 0 keeps them.
  *   gen-data time  [-n N] [-o FILE] CMD [ARG...]
  *       Runs CMD N times (default 1), stdout/stderr inherited, and prints the
  *       median wall time in seconds (CLOCK_MONOTONIC) on stdout, or into FILE
@@ -22,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -276,6 +287,195 @@ static int cmd_csv(const char *out, uint64_t rows, uint64_t seed, uint64_t edits
 	return 0;
 }
 
+/* ---- tree ---- */
+
+static const char *words[] = { "alpha", "beta", "gamma", "delta", "train", "test", "valid", "cat",
+	"dog", "bird", "car", "tree", "house", "person", "bike", "boat", "plane", "road", "sky", "water" };
+
+static int cmd_tree(const char *dir, uint64_t nfiles, uint64_t bytes, uint64_t seed)
+{
+	static char buf[1 << 20];
+	char path[4096], line[1024];
+	if (bytes < 16 || bytes * 3 / 2 > sizeof buf - sizeof line)
+		die("tree: BYTES out of range");
+	if (mkdir(dir, 0777) && errno != EEXIST)
+		die(dir);
+	for (uint64_t k = 0; k < nfiles; k++) {
+		rng_t r;
+		rng_seed(&r, seed, 0x74726565ULL ^ (k << 8));
+		uint64_t lo = bytes / 2, hi = bytes * 3 / 2;
+		size_t want = (size_t)(lo + rng_below(&r, hi - lo + 1)), n = 0;
+		const char *ext;
+		if (k % 1000 == 0) {
+			snprintf(path, sizeof path, "%s/part-%03llu", dir, (unsigned long long)(k / 1000));
+			if (mkdir(path, 0777) && errno != EEXIST)
+				die(path);
+		}
+		switch (k % 4) {
+		case 0: /* CSV: whole rows until the size is reached */
+			ext = "csv";
+			n = (size_t)sprintf(buf, "id,ts,user_id,country,device,category,price,quantity,discount,"
+						"rating,lat,lon,temp_c,score,age,income,label,browser,status,"
+						"segment,feature\n");
+			for (uint64_t i = k * 1000; n < want; i++) {
+				int m = write_row(line, seed, i, 0);
+				memcpy(buf + n, line, (size_t)m);
+				n += (size_t)m;
+			}
+			break;
+		case 2: /* JSON lines */
+			ext = "json";
+			for (uint64_t i = 0; n < want; i++) {
+				int m = sprintf(line,
+						"{\"id\":%llu,\"label\":\"%s\",\"score\":%.4f,\"bbox\":[%d,%d,%d,%d],"
+						"\"tags\":[\"%s\",\"%s\"],\"split\":\"%s\"}\n",
+						(unsigned long long)(k * 1000 + i), words[rng_below(&r, N(words))],
+						rng_unif(&r), (int)rng_below(&r, 640), (int)rng_below(&r, 480),
+						(int)rng_below(&r, 640), (int)rng_below(&r, 480),
+						words[pick_skewed(&r, N(words))], words[pick_skewed(&r, N(words))],
+						rng_unif(&r) < 0.8 ? "train" : "test");
+				memcpy(buf + n, line, (size_t)m);
+				n += (size_t)m;
+			}
+			break;
+		default: /* incompressible */
+			ext = "bin";
+			for (n = 0; n < want; n += 8) {
+				uint64_t x = rng_next(&r);
+				memcpy(buf + n, &x, 8);
+			}
+			n = want;
+			break;
+		}
+		snprintf(path, sizeof path, "%s/part-%03llu/f%06llu.%s", dir, (unsigned long long)(k / 1000),
+			 (unsigned long long)k, ext);
+		FILE *f = fopen(path, "wb");
+		if (!f)
+			die(path);
+		if (fwrite(buf, 1, n, f) != n || fclose(f))
+			die(path);
+	}
+	return 0;
+}
+
+/* ---- drift ---- */
+
+/*
+ * Append v rounded to `dec` decimals (fixed notation, integer arithmetic,
+ * no sprintf: 10M-row files are generated in seconds). |v| < 9e12.
+ */
+static int fmt_fixed(char *p, double v, int dec)
+{
+	static const double scale[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6 };
+	long long q = llround(v * scale[dec]);
+	char tmp[32], *s = p;
+	int n = 0;
+	unsigned long long u;
+	if (q < 0) {
+		*s++ = '-';
+		u = (unsigned long long)-q;
+	} else
+		u = (unsigned long long)q;
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u || n <= dec);
+	while (n > dec)
+		*s++ = tmp[--n];
+	if (dec) {
+		*s++ = '.';
+		while (n)
+			*s++ = tmp[--n];
+	}
+	return (int)(s - p);
+}
+
+static const char *drift_countries[] = {
+	"US", "DE", "FR", "GB", "IN", "BR", "JP", "CN", "CA", "AU", "ES", "IT", "NL", "SE", "PL",
+	"MX", "KR", "RU", "TR", "ZA", "AR", "NG", "EG", "ID", "PH", "VN", "TH", "CH", "AT", "BE",
+};
+
+/*
+ * One row of the drift data: 16 numerical columns (some with missing values:
+ * empty, NA, NaN) and 4 categorical/int ones. With shift, latency_ms is
+ * 25% larger, feature_a's mean moves by 0.4 sd and country's mix changes;
+ * everything else keeps its distribution.
+ */
+static int write_drift_row(char *p, uint64_t seed, uint64_t i, int shift)
+{
+	rng_t r;
+	rng_seed(&r, seed, i ^ 0x6472696674ULL);
+	char *s = p;
+	double u;
+	/* age: 18..90, 5% NA */
+	if (rng_unif(&r) < 0.05)
+		s += sprintf(s, "NA,");
+	else
+		s += fmt_fixed(s, 18 + (double)rng_below(&r, 73), 0), *s++ = ',';
+	/* income: log-normal, 2 decimals, 3% empty */
+	if (rng_unif(&r) < 0.03)
+		*s++ = ',';
+	else
+		s += fmt_fixed(s, exp(10.8 + 0.6 * rng_normal(&r)), 2), *s++ = ',';
+	s += fmt_fixed(s, exp(3.0 + 1.1 * rng_normal(&r)), 2), *s++ = ',';           /* price */
+	s += fmt_fixed(s, 18 + 7 * rng_normal(&r), 2), *s++ = ',';                    /* temp_c */
+	s += fmt_fixed(s, 1 / (1 + exp(-1.5 * rng_normal(&r))), 4), *s++ = ',';       /* score */
+	s += fmt_fixed(s, -60 + 130 * rng_unif(&r), 5), *s++ = ',';                   /* lat */
+	s += fmt_fixed(s, -180 + 360 * rng_unif(&r), 5), *s++ = ',';                  /* lon */
+	/* discount: 3 decimals, 20% empty */
+	if (rng_unif(&r) < 0.2)
+		*s++ = ',';
+	else
+		s += fmt_fixed(s, 0.5 * rng_unif(&r) * rng_unif(&r), 3), *s++ = ',';
+	s += fmt_fixed(s, floor(-400 * log(1 - rng_unif(&r))), 0), *s++ = ',';        /* tenure_days */
+	s += fmt_fixed(s, floor(exp(2 + 0.8 * rng_normal(&r))), 0), *s++ = ',';       /* sessions */
+	s += fmt_fixed(s, exp(4 + 0.5 * rng_normal(&r)) * (shift ? 1.25 : 1), 3), *s++ = ','; /* latency_ms */
+	s += fmt_fixed(s, 1000 + 3000 * rng_normal(&r), 2), *s++ = ',';               /* balance */
+	s += fmt_fixed(s, rng_normal(&r) + (shift ? 0.4 : 0), 6), *s++ = ',';         /* feature_a */
+	/* feature_b: uniform 0..100, 1% NaN */
+	if (rng_unif(&r) < 0.01)
+		s += sprintf(s, "NaN,");
+	else
+		s += fmt_fixed(s, 100 * rng_unif(&r), 4), *s++ = ',';
+	u = rng_unif(&r);                                                             /* feature_c: bimodal */
+	s += fmt_fixed(s, (u < 0.3 ? -2.0 : 1.5) + 0.7 * rng_normal(&r), 6), *s++ = ',';
+	s += fmt_fixed(s, rng_normal(&r) / (0.2 + rng_unif(&r)), 6), *s++ = ',';      /* feature_d: heavy tails */
+	/* country: skewed over 30; shifted: flatter */
+	u = rng_unif(&r);
+	u = shift ? u * u : u * u * u;
+	s += sprintf(s, "%s,", drift_countries[(size_t)(N(drift_countries) * u)]);
+	s += sprintf(s, "%s,", devices[pick_skewed(&r, N(devices))]);                /* device */
+	/* rating: 1..5, 10% empty */
+	if (rng_unif(&r) < 0.1)
+		*s++ = ',';
+	else
+		s += sprintf(s, "%d,", 1 + (int)pick_skewed(&r, 5));
+	s += sprintf(s, "%d\n", rng_unif(&r) < 0.27);                                 /* label */
+	*s = 0;
+	return (int)(s - p);
+}
+
+static int cmd_drift(const char *out, uint64_t rows, uint64_t seed, uint64_t shift)
+{
+	FILE *f = fopen(out, "wb");
+	if (!f)
+		die(out);
+	static char iobuf[1 << 20];
+	setvbuf(f, iobuf, _IOFBF, sizeof iobuf);
+	fputs("age,income,price,temp_c,score,lat,lon,discount,tenure_days,sessions,latency_ms,"
+	      "balance,feature_a,feature_b,feature_c,feature_d,country,device,rating,label\n",
+	      f);
+	char line[1024];
+	for (uint64_t i = 0; i < rows; i++) {
+		int n = write_drift_row(line, seed, i, shift != 0);
+		if (fwrite(line, 1, (size_t)n, f) != (size_t)n)
+			die(out);
+	}
+	if (fclose(f))
+		die(out);
+	return 0;
+}
+
 /* ---- time ---- */
 
 static double now(void)
@@ -345,6 +545,8 @@ static int usage(void)
 {
 	fputs("usage: gen-data rand OUT BYTES SEED\n"
 	      "       gen-data csv OUT ROWS SEED [EDITS EDITSEED]\n"
+	      "       gen-data tree DIR NFILES BYTES SEED\n"
+	      "       gen-data drift OUT ROWS SEED SHIFT\n"
 	      "       gen-data time [-n N] [-o FILE] CMD [ARG...]\n",
 	      stderr);
 	return 2;
@@ -359,6 +561,10 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "csv") && (argc == 5 || argc == 7))
 		return cmd_csv(argv[2], num(argv[3]), num(argv[4]), argc == 7 ? num(argv[5]) : 0,
 			       argc == 7 ? num(argv[6]) : 0);
+	if (!strcmp(argv[1], "drift") && argc == 6)
+		return cmd_drift(argv[2], num(argv[3]), num(argv[4]), num(argv[5]));
+	if (!strcmp(argv[1], "tree") && argc == 6)
+		return cmd_tree(argv[2], num(argv[3]), num(argv[4]), num(argv[5]));
 	if (!strcmp(argv[1], "time")) {
 		int i = 2, n = 1;
 		const char *out = NULL;

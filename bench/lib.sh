@@ -177,3 +177,67 @@ machine_info() {
 	printf 'machine: %s, %s CPUs, %s; %s: %s; kernel %s\n' "${cpu:-unknown CPU}" \
 		"$(nproc 2>/dev/null)" "$mem" "$BENCH_DIR" "$disk" "$(uname -r)"
 }
+
+# ---- machine load (other people's builds and tests make timings noisy) ----
+
+# load1: the 1-minute load average.
+load1() { cut -d' ' -f1 /proc/loadavg; }
+
+# busy_cpus SECONDS: how many CPUs were busy, on average, over SECONDS of
+# sleep (from /proc/stat). Called while the benchmark itself is idle, it is
+# the load of everything else, which the load average (that also counts this
+# benchmark's last minute) cannot tell.
+busy_cpus() {
+	local a b
+	a=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; exit }' /proc/stat)
+	sleep "$1"
+	b=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; exit }' /proc/stat)
+	echo "$a $b" | awk -v n="$(nproc 2>/dev/null || echo 1)" '{
+		d = $4 - $2; printf "%.2f\n", (d > 0 ? n * ($3 - $1) / d : 0) }'
+}
+
+# wait_quiet WHAT: before measuring WHAT, wait while the machine is busy:
+# the 1-minute load average (before the benchmark starts) or, between
+# sections, the CPUs busy during a 3 s idle sample, is above BENCH_LOAD_MAX
+# (default 1). Polls every BENCH_LOAD_POLL s (30) for at most BENCH_LOAD_WAIT
+# s (600) over the whole run, then measures anyway. Sets LOAD_LINE to one line
+# for the report: "WHAT: load1=.. others_busy_cpus=.. waited=..s" (not meant
+# for $(...): LOAD_WAITED, the total wait, must survive).
+LOAD_WAITED=0
+wait_quiet() {
+	local what=$1 max=${BENCH_LOAD_MAX:-1} budget=${BENCH_LOAD_WAIT:-600} poll=${BENCH_LOAD_POLL:-30}
+	local l b waited=0 metric
+	while :; do
+		l=$(load1)
+		if [ "$what" = start ]; then metric=$l; b=-; else b=$(busy_cpus 3); metric=$b; fi
+		awk "BEGIN { exit !($metric > $max) }" || break
+		if [ "$LOAD_WAITED" -ge "$budget" ]; then
+			say "bench: machine still busy (load1 $l, others' CPUs $b) after ${LOAD_WAITED}s of waiting; measuring anyway"
+			break
+		fi
+		say "bench: machine busy before $what (load1 $l, others' CPUs $b > $max); waiting ${poll}s"
+		sleep "$poll"
+		waited=$((waited + poll)) LOAD_WAITED=$((LOAD_WAITED + poll))
+	done
+	LOAD_LINE=$(printf '%s: load1=%s others_busy_cpus=%s waited=%ss' "$what" "$l" "$b" "$waited")
+}
+
+# hyperfine_s DIR RUNS LOG CMD...: median, min and max seconds ("M MIN MAX") of
+# CMD run RUNS times in DIR by `hyperfine -N --warmup 3`; a timed loop
+# (median only, repeated for min and max) when hyperfine refuses.
+hyperfine_s() {
+	local dir=$1 runs=$2 log=$3 json
+	shift 3
+	json="$log.json"
+	if (cd "$dir" && hyperfine -N --warmup 3 --runs "$runs" --export-json "$json" \
+		"$(printf '%q ' "$@")" >>"$log" 2>&1); then
+		local f
+		for f in median min max; do
+			sed -n 's/^ *"'"$f"'": *\([0-9.eE+-]*\),*$/\1/p' "$json" | head -n 1
+		done | paste -sd' '
+	else
+		local s
+		s=$(cd "$dir" && "$GEN" time -n "$runs" -o "$log.t" "$@" >>"$log" 2>&1 && cat "$log.t") || s=nan
+		echo "$s $s $s"
+	fi
+}
