@@ -25,6 +25,8 @@ struct mlv_worktree {
 	mlv_store *st;
 	char *root;
 	int rootfd;
+	MDB_txn *rtxn;        /* one read transaction for all stat-cache lookups of a command */
+	mlv_buf absbuf;       /* scratch for absolute paths */
 	struct cache_rec *recs;
 	size_t nrecs, arecs;
 	mlv_file_cache fc;
@@ -50,8 +52,13 @@ static int cache_lookup(void *payload, const char *path, const struct stat *sb, 
 	MDB_txn *txn;
 	MDB_val k = { strlen(path), (void *)path }, v;
 	int hit = 0;
-	if (mlv__index_read_begin(&wt->st->ix, &txn))
+	/* A snapshot for the whole command: newer entries only cost a re-hash. */
+	if (!wt->rtxn && mlv__index_read_begin(&wt->st->ix, &wt->rtxn)) {
+		wt->rtxn = NULL;
+		mlv_error_clear();
 		return 0;
+	}
+	txn = wt->rtxn;
 	if (mdb_get(txn, wt->st->ix.stat, &k, &v) == 0 && v.mv_size == 72) {
 		const unsigned char *p = v.mv_data;
 		struct mlv_object_rec rec;
@@ -62,7 +69,6 @@ static int cache_lookup(void *payload, const char *path, const struct stat *sb, 
 			hit = mlv__index_get_object(txn, &wt->st->ix, oid, &rec) == 0;
 		}
 	}
-	mdb_txn_abort(txn);
 	mlv_error_clear();
 	return hit;
 }
@@ -178,6 +184,9 @@ void mlv_worktree_free(mlv_worktree *wt)
 	for (size_t i = 0; i < wt->nrecs; i++)
 		free(wt->recs[i].key);
 	free(wt->recs);
+	if (wt->rtxn)
+		mdb_txn_abort(wt->rtxn);
+	mlv_buf_release(&wt->absbuf);
 	if (wt->rootfd >= 0)
 		close(wt->rootfd);
 	free(wt->root);
@@ -712,11 +721,14 @@ const char *mlv_change_name(mlv_change c) { return change_names[c]; }
 /* The id of regular file NAME in DFD (known as RELPATH): from the stat cache, else hashed. */
 static int file_id(mlv_worktree *wt, int dfd, const char *name, const char *relpath, const struct stat *sb, mlv_oid *out)
 {
-	char *abs = abs_of(wt, relpath);
+	const char *abs;
 	int rc = 0, fd;
 	uint64_t size;
-	if (!abs)
+	mlv_buf_clear(&wt->absbuf);
+	if (mlv_buf_puts(&wt->absbuf, strcmp(wt->root, "/") ? wt->root : "") || mlv_buf_putc(&wt->absbuf, '/') ||
+	    mlv_buf_puts(&wt->absbuf, relpath))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	abs = wt->absbuf.ptr;
 	if (cache_lookup(wt, abs, sb, out))
 		goto done;
 	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
@@ -733,7 +745,6 @@ static int file_id(mlv_worktree *wt, int dfd, const char *name, const char *relp
 		mlv_error_clear();
 	}
 done:
-	free(abs);
 	return rc;
 }
 
