@@ -76,8 +76,16 @@ int mlv__manifest_encode(mlv_buf *out, const struct mlv_manifest *m);
 int mlv__manifest_decode(struct mlv_manifest *m, const unsigned char *p, size_t len);
 void mlv__manifest_release(struct mlv_manifest *m);
 
-/* Decompress a chunk payload into OUT (raw_len bytes), bounded; verify id. */
+/*
+ * Decompress a chunk payload into OUT (raw_len bytes), bounded; verify id.
+ * mlv__chunk_decode uses a context of the calling thread's; _with takes one
+ * (from mlv__dctx_new) for threads that come and go, or NULL.
+ */
+typedef struct ZSTD_DCtx_s ZSTD_DCtx;
 int mlv__chunk_decode(unsigned char *out, const struct mlv_entry_hdr *h, const unsigned char *payload);
+int mlv__chunk_decode_with(ZSTD_DCtx *dctx, unsigned char *out, const struct mlv_entry_hdr *h, const unsigned char *payload);
+/* A decompression context limited to the window chunks need. */
+ZSTD_DCtx *mlv__dctx_new(void);
 
 /* ---- the index (index.c) ---- */
 
@@ -107,6 +115,7 @@ int mlv__object_rec_decode(struct mlv_object_rec *r, const MDB_val *v);
 struct mlv_index {
 	MDB_env *env;
 	MDB_dbi chunks, objects, packs, refs, meta, stat;
+	MDB_dbi runs;   /* run id (32 hex) -> record id + summary (run.c) */
 };
 
 int mlv__index_open(struct mlv_index *ix, const char *dir);
@@ -185,6 +194,11 @@ int mlv__manifest_read(mlv_store *st, MDB_txn *txn, const mlv_oid *oid,
 /* Read, decompress and verify one chunk; OUT must hold MLV_CHUNK_MAX bytes. */
 int mlv__chunk_read(mlv_store *st, MDB_txn *txn, const mlv_oid *id, unsigned char *out,
 	uint32_t *len_out, unsigned char *scratch);
+/* Where chunk ID is: its index entry and an open fd of its pack (owned by ST). */
+int mlv__chunk_locate(mlv_store *st, MDB_txn *txn, const mlv_oid *id, struct mlv_chunk_loc *loc, int *fd);
+/* The reading half of mlv__chunk_read, safe to call from any thread (DCTX may be NULL). */
+int mlv__chunk_read_at(ZSTD_DCtx *dctx, int fd, const struct mlv_chunk_loc *loc, const mlv_oid *id,
+	unsigned char *out, uint32_t *len_out, unsigned char *scratch);
 
 /* Little-endian helpers. */
 static inline void mlv__put_u32(unsigned char *p, uint32_t v)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -1000,6 +1001,137 @@ done:
 	return rc;
 }
 
+/* ---- reading, in parallel for large objects ---- */
+
+/* One chunk to fetch: read, decompress and verify on a pool thread. */
+struct rtask {
+	int fd;
+	struct mlv_chunk_loc loc;
+	mlv_oid id;
+	unsigned char *out, *scratch;
+	uint32_t len;
+	int rc;
+	char err[512];  /* the last error is per thread: carried back here */
+};
+
+struct rbatch {
+	struct rtask *t;
+	size_t n;
+	pthread_mutex_t *mu;
+	ZSTD_DCtx **dctx;  /* a free list of contexts, one per concurrent task at most */
+	int *ndctx;
+};
+
+static void read_task(void *arg, size_t i)
+{
+	struct rbatch *b = arg;
+	struct rtask *t = &b->t[i];
+	ZSTD_DCtx *d = NULL;
+	pthread_mutex_lock(b->mu);
+	if (*b->ndctx)
+		d = b->dctx[--*b->ndctx];
+	pthread_mutex_unlock(b->mu);
+	if (!d)
+		d = mlv__dctx_new();
+	t->rc = d ? mlv__chunk_read_at(d, t->fd, &t->loc, &t->id, t->out, &t->len, t->scratch)
+		  : mlv_error_set(MLV_ENOMEM, "out of memory");
+	if (t->rc)
+		snprintf(t->err, sizeof(t->err), "%s", mlv_error_last());
+	pthread_mutex_lock(b->mu);
+	if (d && *b->ndctx < 64)
+		b->dctx[(*b->ndctx)++] = d, d = NULL;
+	pthread_mutex_unlock(b->mu);
+	ZSTD_freeDCtx(d);
+}
+
+#define READ_BATCH 16
+
+/*
+ * Chunks of a large object are fetched READ_BATCH at a time by the pool
+ * while this thread hashes the whole object and passes the batch before on.
+ */
+static int read_parallel(mlv_store *st, MDB_txn *txn, const mlv_oid *oid, const struct mlv_manifest *m,
+	mlv_sink_fn sink, void *payload, mlv_hasher *h, uint64_t *total)
+{
+	struct rtask *t = calloc(2 * READ_BATCH, sizeof(*t));
+	unsigned char *mem = NULL;
+	struct mlv_pool *pool = NULL;
+	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	ZSTD_DCtx *dctx[64];
+	int ndctx = 0, rc = 0, inflight = 0;
+	size_t scr = ZSTD_compressBound(MLV_CHUNK_MAX);
+	struct rbatch b[2];
+	char hex[MLV_OID_HEXSZ + 1];
+	if (!t || !(mem = malloc(2 * READ_BATCH * (MLV_CHUNK_MAX + scr))) || mlv__pool_new(&pool)) {
+		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (int i = 0; i < 2 * READ_BATCH; i++) {
+		t[i].out = mem + (size_t)i * (MLV_CHUNK_MAX + scr);
+		t[i].scratch = t[i].out + MLV_CHUNK_MAX;
+	}
+	for (int k = 0; k < 2; k++)
+		b[k] = (struct rbatch){ t + k * READ_BATCH, 0, &mu, dctx, &ndctx };
+	/* Locations are looked up here: the index and the pack fds are this thread's. */
+	uint32_t next = 0;
+	int cur = 0;
+	for (;;) {
+		struct rbatch *nb = &b[cur];
+		nb->n = 0;
+		while (next < m->nchunks && nb->n < READ_BATCH) {
+			struct rtask *x = &nb->t[nb->n];
+			x->id = m->chunks[next];
+			if ((rc = mlv__chunk_locate(st, txn, &x->id, &x->loc, &x->fd))) {
+				rc = mlv_error_set(rc, "object %s is damaged: %s", mlv_oid_fmt(hex, oid), mlv_error_last());
+				goto done;
+			}
+			nb->n++;
+			next++;
+		}
+		if (inflight) {
+			/* finish the batch before this one, then start this one, then pass the earlier one on */
+			struct rbatch *pb = &b[cur ^ 1];
+			mlv__pool_wait(pool);
+			inflight = 0;
+			if (nb->n) {
+				mlv__pool_submit(pool, nb->n, read_task, nb);
+				inflight = 1;
+			}
+			for (size_t i = 0; i < pb->n; i++) {
+				struct rtask *x = &pb->t[i];
+				if (x->rc) {
+					rc = mlv_error_set(x->rc, "object %s is damaged: %s", mlv_oid_fmt(hex, oid), x->err);
+					goto done;
+				}
+				*total += x->len;
+				if (*total > m->size) {
+					rc = mlv_error_set(MLV_ECORRUPT, "object %s is damaged: its chunks are longer than its size",
+						mlv_oid_fmt(hex, oid));
+					goto done;
+				}
+				mlv_hasher_update(h, x->out, x->len);
+				if (sink && (rc = sink(payload, x->out, x->len)))
+					goto done;
+			}
+		} else if (nb->n) {
+			mlv__pool_submit(pool, nb->n, read_task, nb);
+			inflight = 1;
+		}
+		if (!inflight)
+			break;
+		cur ^= 1;
+	}
+done:
+	if (inflight)
+		mlv__pool_wait(pool);
+	mlv__pool_free(pool);
+	for (int i = 0; i < ndctx; i++)
+		ZSTD_freeDCtx(dctx[i]);
+	free(mem);
+	free(t);
+	return rc;
+}
+
 int mlv_object_read(mlv_store *st, const mlv_oid *oid, mlv_sink_fn sink, void *payload)
 {
 	struct mlv_object_rec rec;
@@ -1015,27 +1147,35 @@ int mlv_object_read(mlv_store *st, const mlv_oid *oid, mlv_sink_fn sink, void *p
 	if ((rc = mlv__index_get_object(txn, &st->ix, oid, &rec)) ||
 	    (rc = mlv__manifest_read(st, txn, oid, &rec, &m)))
 		goto done;
-	if (!(buf = malloc(MLV_CHUNK_MAX)) || !(scratch = malloc(ZSTD_compressBound(MLV_CHUNK_MAX))) ||
-	    (m.nchunks != 1 && mlv_hasher_new(&h))) {
+	if (m.nchunks != 1 && mlv_hasher_new(&h)) {
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 		goto done;
 	}
-	for (uint32_t i = 0; i < m.nchunks; i++) {
-		uint32_t n;
-		if ((rc = mlv__chunk_read(st, txn, &m.chunks[i], buf, &n, scratch))) {
-			rc = mlv_error_set(rc, "object %s is damaged: %s", mlv_oid_fmt(hex, oid), mlv_error_last());
+	if (m.nchunks >= 8) {
+		if ((rc = read_parallel(st, txn, oid, &m, sink, payload, h, &total)))
+			goto done;
+	} else {
+		if (!(buf = malloc(MLV_CHUNK_MAX)) || !(scratch = malloc(ZSTD_compressBound(MLV_CHUNK_MAX)))) {
+			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 			goto done;
 		}
-		total += n;
-		if (total > m.size) {
-			rc = mlv_error_set(MLV_ECORRUPT, "object %s is damaged: its chunks are longer than its size",
-				mlv_oid_fmt(hex, oid));
-			goto done;
+		for (uint32_t i = 0; i < m.nchunks; i++) {
+			uint32_t n;
+			if ((rc = mlv__chunk_read(st, txn, &m.chunks[i], buf, &n, scratch))) {
+				rc = mlv_error_set(rc, "object %s is damaged: %s", mlv_oid_fmt(hex, oid), mlv_error_last());
+				goto done;
+			}
+			total += n;
+			if (total > m.size) {
+				rc = mlv_error_set(MLV_ECORRUPT, "object %s is damaged: its chunks are longer than its size",
+					mlv_oid_fmt(hex, oid));
+				goto done;
+			}
+			if (h)
+				mlv_hasher_update(h, buf, n);
+			if (sink && (rc = sink(payload, buf, n)))
+				goto done;
 		}
-		if (h)
-			mlv_hasher_update(h, buf, n);
-		if (sink && (rc = sink(payload, buf, n)))
-			goto done;
 	}
 	mlv_oid got;
 	if (h)

@@ -109,6 +109,11 @@ void mlv__manifest_release(struct mlv_manifest *m)
 
 int mlv__chunk_decode(unsigned char *out, const struct mlv_entry_hdr *h, const unsigned char *payload)
 {
+	return mlv__chunk_decode_with(NULL, out, h, payload);
+}
+
+int mlv__chunk_decode_with(ZSTD_DCtx *dctx_in, unsigned char *out, const struct mlv_entry_hdr *h, const unsigned char *payload)
+{
 	mlv_oid got;
 	char hex[MLV_OID_HEXSZ + 1];
 	if (h->comp == MLV_COMP_RAW) {
@@ -120,16 +125,17 @@ int mlv__chunk_decode(unsigned char *out, const struct mlv_entry_hdr *h, const u
 		 * the window is limited, so a hostile frame cannot make us
 		 * allocate or write more.
 		 */
-		static _Thread_local ZSTD_DCtx *dctx;
+		static _Thread_local ZSTD_DCtx *tls_dctx; /* for the calling thread; pool threads pass their own */
+		ZSTD_DCtx *dctx = dctx_in;
 		unsigned long long fsz = ZSTD_getFrameContentSize(payload, h->stored_len);
 		size_t n;
 		if (fsz != h->raw_len)
 			return mlv_error_set(MLV_ECORRUPT, "chunk %s: compressed frame declares a wrong size",
 				mlv_oid_fmt(hex, &h->id));
 		if (!dctx) {
-			if (!(dctx = ZSTD_createDCtx()))
+			if (!tls_dctx && !(tls_dctx = mlv__dctx_new()))
 				return mlv_error_set(MLV_ENOMEM, "out of memory");
-			ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, 20);
+			dctx = tls_dctx;
 		}
 		n = ZSTD_decompressDCtx(dctx, out, h->raw_len, payload, h->stored_len);
 		if (ZSTD_isError(n) || n != h->raw_len)
@@ -143,22 +149,45 @@ int mlv__chunk_decode(unsigned char *out, const struct mlv_entry_hdr *h, const u
 	return 0;
 }
 
-int mlv__chunk_read(mlv_store *st, MDB_txn *txn, const mlv_oid *id, unsigned char *out,
-	uint32_t *len_out, unsigned char *scratch)
+ZSTD_DCtx *mlv__dctx_new(void)
 {
-	struct mlv_chunk_loc loc;
-	struct mlv_entry_hdr h;
+	ZSTD_DCtx *d = ZSTD_createDCtx();
+	/* Bounded: a frame may not ask for a window beyond 1 MiB (chunks are at most MLV_CHUNK_MAX). */
+	if (d)
+		ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, 20);
+	return d;
+}
+
+int mlv__chunk_locate(mlv_store *st, MDB_txn *txn, const mlv_oid *id, struct mlv_chunk_loc *loc, int *fd)
+{
 	char hex[MLV_OID_HEXSZ + 1];
-	unsigned char hdr[MLV_ENTRY_HDRSZ];
-	int fd, rc;
-	ssize_t n;
-	rc = mlv__index_get_chunk(txn, &st->ix, id, &loc);
+	int rc = mlv__index_get_chunk(txn, &st->ix, id, loc);
 	if (rc == MLV_ENOTFOUND)
 		return mlv_error_set(MLV_ECORRUPT, "chunk %s is missing from the store", mlv_oid_fmt(hex, id));
 	if (rc)
 		return rc;
-	if ((rc = mlv__pack_fd(st, txn, loc.pack, &fd)))
+	return mlv__pack_fd(st, txn, loc->pack, fd);
+}
+
+int mlv__chunk_read(mlv_store *st, MDB_txn *txn, const mlv_oid *id, unsigned char *out,
+	uint32_t *len_out, unsigned char *scratch)
+{
+	struct mlv_chunk_loc loc;
+	int fd, rc;
+	if ((rc = mlv__chunk_locate(st, txn, id, &loc, &fd)))
 		return rc;
+	return mlv__chunk_read_at(NULL, fd, &loc, id, out, len_out, scratch);
+}
+
+int mlv__chunk_read_at(ZSTD_DCtx *dctx, int fd, const struct mlv_chunk_loc *locp, const mlv_oid *id,
+	unsigned char *out, uint32_t *len_out, unsigned char *scratch)
+{
+	struct mlv_chunk_loc loc = *locp;
+	struct mlv_entry_hdr h;
+	char hex[MLV_OID_HEXSZ + 1];
+	unsigned char hdr[MLV_ENTRY_HDRSZ];
+	int rc;
+	ssize_t n;
 	if (loc.stored_len > ZSTD_compressBound(MLV_CHUNK_MAX))
 		return mlv_error_set(MLV_ECORRUPT, "chunk %s: index entry has an impossible size", mlv_oid_fmt(hex, id));
 	n = mlv_io_pread_full(fd, hdr, MLV_ENTRY_HDRSZ, (off_t)loc.offset);
@@ -173,7 +202,7 @@ int mlv__chunk_read(mlv_store *st, MDB_txn *txn, const mlv_oid *id, unsigned cha
 		return mlv_error_set_errno(MLV_EIO, (int)-n, "cannot read chunk %s", mlv_oid_fmt(hex, id));
 	if ((size_t)n != h.stored_len)
 		goto trunc;
-	if ((rc = mlv__chunk_decode(out, &h, scratch)))
+	if ((rc = mlv__chunk_decode_with(dctx, out, &h, scratch)))
 		return rc;
 	*len_out = h.raw_len;
 	return 0;

@@ -499,9 +499,53 @@ static void test_map_growth(void)
 	free(path);
 }
 
+/* A large object is read by several threads: damage anywhere is still refused. */
+static void test_corruption_parallel(void)
+{
+	char *path = new_store("corrupt-par");
+	mlv_store *st = NULL;
+	size_t len = 3u << 20;
+	unsigned char *data = malloc(len);
+	mlv_oid id;
+	mlv_buf back = MLV_BUF_INIT;
+	test_random(data, len, 21);
+	CHECK_OK(mlv_store_open(&st, path));
+	CHECK_OK(store_buf(st, &id, data, len, NULL));
+	CHECK_OK(mlv_object_read_buf(st, &id, &back, UINT64_MAX));
+	CHECK(back.size == len && !memcmp(back.ptr, data, len));
+	mlv_buf_clear(&back);
+	mlv_store_free(st);
+	st = NULL;
+	char *pack = only_pack(path);
+	CHECK(pack != NULL);
+	chmod(pack, 0644);
+	int fd = open(pack, O_RDWR);
+	unsigned char c;
+	for (off_t at = 1000000; at <= 2500000; at += 1500000) {
+		CHECK(pread(fd, &c, 1, at) == 1);
+		c ^= 1;
+		CHECK(pwrite(fd, &c, 1, at) == 1);
+		CHECK_OK(mlv_store_open(&st, path));
+		back.size = 0;
+		CHECK_RC(mlv_object_read_buf(st, &id, &back, UINT64_MAX), MLV_ECORRUPT);
+		CHECK(back.size == 0);
+		CHECK(strstr(mlv_error_last(), "is damaged") != NULL);
+		mlv_store_free(st);
+		st = NULL;
+		c ^= 1;
+		CHECK(pwrite(fd, &c, 1, at) == 1);
+	}
+	close(fd);
+	free(pack);
+	free(data);
+	mlv_buf_release(&back);
+	free(path);
+}
+
 int main(void)
 {
 	test_roundtrip();
+	test_corruption_parallel();
 	test_dedup_and_prefix();
 	test_corruption();
 	test_faults();
