@@ -112,6 +112,11 @@ awk 'BEGIN {
 	for (i = 1; i <= 20000; i++)
 		printf "%d,%d,%.2f,%s,%d\n", i, 18 + int(rand() * 60), 26000 + rand() * 90000, c[1 + int(rand() * rand() * 5)], rand() < 0.3
 }' > batch.csv
+printf '$ mlv schema infer data/train.csv@HEAD~1 > schema.json\n'
+mlv schema infer data/train.csv@HEAD~1 > schema.json
+run cat schema.json
+printf '$ mlv validate --schema schema.json batch.csv\n'
+mlv validate --schema schema.json batch.csv || printf '(exit %s: some checks failed)\n' "$?"
 printf '$ mlv drift --exclude id data/train.csv@HEAD~1 batch.csv --html drift.html\n'
 mlv drift --exclude id data/train.csv@HEAD~1 batch.csv --html drift.html || printf '(exit %s: the dataset drifted)\n' "$?"
 printf 'report: drift.html, %s bytes, one self-contained page\n' "$(wc -c < drift.html)"
