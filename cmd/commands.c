@@ -25,6 +25,17 @@ const struct mlv_cmd mlv_commands[] = {
 		"make the work tree match the pointers"),
 	ROW("untrack", untrack, MLV_CAT_PORCELAIN | MLV_NEED_STORE,
 		"stop tracking paths, keeping their data as plain files"),
+	ROW("run", run, MLV_CAT_PORCELAIN | MLV_NEED_STORE,
+		"run a command and record it: params, metrics, outputs, git state"),
+	/* log-metric and log-param only append to the active run's log: no index to open. */
+	ROW("log-metric", log_metric, MLV_CAT_PORCELAIN,
+		"add metric values to the active run"),
+	ROW("log-param", log_param, MLV_CAT_PORCELAIN,
+		"add parameters to the active run"),
+	ROW("runs", runs, MLV_CAT_PORCELAIN | MLV_NEED_STORE,
+		"list recorded runs, filtered and sorted"),
+	ROW("show", show, MLV_CAT_PORCELAIN | MLV_NEED_STORE,
+		"show everything recorded of a run, or a captured stream"),
 	/* diff, log and install-hooks read git; diff opens the store only when there is one. */
 	ROW("diff", diff, MLV_CAT_PORCELAIN,
 		"show what changed in tracked data between revisions or the work tree"),
@@ -34,6 +45,10 @@ const struct mlv_cmd mlv_commands[] = {
 		"install git hooks that keep tracked data in step with git"),
 	ROW("drift", drift, MLV_CAT_PORCELAIN,
 		"compare two data files column by column and report drift"),
+	ROW("schema", schema, MLV_CAT_PORCELAIN,
+		"infer the schema of a data file: column types, nulls, ranges, allowed values"),
+	ROW("validate", validate, MLV_CAT_PORCELAIN,
+		"check a data file against a schema and report every failure"),
 	/* hash-object opens the store itself, and only with -w. */
 	ROW("hash-object", hash_object, MLV_CAT_PLUMBING,
 		"compute the id of a file and optionally store it"),

@@ -3,7 +3,7 @@
 # regenerate with `make completions`, do not edit.
 
 _mlv_global_opts="--version -h --help --list-cmds -C"
-_mlv_commands="init help version track status checkout untrack diff log install-hooks drift hash-object cat-object ls-tree rev-parse fsck gc"
+_mlv_commands="init help version track status checkout untrack run log-metric log-param runs show diff log install-hooks drift schema validate hash-object cat-object ls-tree rev-parse fsck gc"
 
 # _mlv_opts COMMAND: the options of COMMAND
 _mlv_opts()
@@ -16,10 +16,17 @@ _mlv_opts()
 	status) echo "--exit-code --json" ;;
 	checkout) echo "--force --quiet --json" ;;
 	untrack) echo "--quiet" ;;
+	run) echo "--name --param --dep --out --metrics" ;;
+	log-metric) echo "--step" ;;
+	log-param) echo "" ;;
+	runs) echo "--filter --sort -n --columns --json" ;;
+	show) echo "--json" ;;
 	diff) echo "--exit-code --json" ;;
 	log) echo "--max-count --json" ;;
 	install-hooks) echo "--json" ;;
 	drift) echo "--columns --exclude --categorical --numerical --test --threshold --drift-share --delimiter --strict --json --html" ;;
+	schema) echo "--json --max-categories --delimiter" ;;
+	validate) echo "--json --delimiter --schema" ;;
 	hash-object) echo "--write --type --stdin --json" ;;
 	cat-object) echo "-t -s -p -e" ;;
 	ls-tree) echo "-r --json" ;;
@@ -40,10 +47,17 @@ _mlv_argopts()
 	status) echo "" ;;
 	checkout) echo "" ;;
 	untrack) echo "" ;;
+	run) echo "--name -n --param -p --dep --out --metrics" ;;
+	log-metric) echo "--step" ;;
+	log-param) echo "" ;;
+	runs) echo "--filter --sort -n --columns" ;;
+	show) echo "" ;;
 	diff) echo "" ;;
 	log) echo "--max-count -n" ;;
 	install-hooks) echo "" ;;
 	drift) echo "--columns --exclude --categorical --numerical --test --threshold --drift-share --delimiter --html" ;;
+	schema) echo "--max-categories --delimiter" ;;
+	validate) echo "--delimiter --schema" ;;
 	hash-object) echo "--type -t" ;;
 	cat-object) echo "" ;;
 	ls-tree) echo "" ;;

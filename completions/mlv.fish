@@ -46,10 +46,17 @@ complete -c mlv -n __mlv_needs_command -a track -d 'store files or directories a
 complete -c mlv -n __mlv_needs_command -a status -d 'show how tracked data differs from its pointers'
 complete -c mlv -n __mlv_needs_command -a checkout -d 'make the work tree match the pointers'
 complete -c mlv -n __mlv_needs_command -a untrack -d 'stop tracking paths, keeping their data as plain files'
+complete -c mlv -n __mlv_needs_command -a run -d 'run a command and record it: params, metrics, outputs, git state'
+complete -c mlv -n __mlv_needs_command -a log-metric -d 'add metric values to the active run'
+complete -c mlv -n __mlv_needs_command -a log-param -d 'add parameters to the active run'
+complete -c mlv -n __mlv_needs_command -a runs -d 'list recorded runs, filtered and sorted'
+complete -c mlv -n __mlv_needs_command -a show -d 'show everything recorded of a run, or a captured stream'
 complete -c mlv -n __mlv_needs_command -a diff -d 'show what changed in tracked data between revisions or the work tree'
 complete -c mlv -n __mlv_needs_command -a log -d 'show the versions of a tracked path through git history'
 complete -c mlv -n __mlv_needs_command -a install-hooks -d 'install git hooks that keep tracked data in step with git'
 complete -c mlv -n __mlv_needs_command -a drift -d 'compare two data files column by column and report drift'
+complete -c mlv -n __mlv_needs_command -a schema -d 'infer the schema of a data file: column types, nulls, ranges, allowed values'
+complete -c mlv -n __mlv_needs_command -a validate -d 'check a data file against a schema and report every failure'
 complete -c mlv -n __mlv_needs_command -a hash-object -d 'compute the id of a file and optionally store it'
 complete -c mlv -n __mlv_needs_command -a cat-object -d 'print the content, type or size of an object'
 complete -c mlv -n __mlv_needs_command -a ls-tree -d 'list the entries of a tree object'
@@ -61,7 +68,7 @@ complete -c mlv -n '__mlv_using_command init' -s q -l quiet -d 'print nothing bu
 complete -c mlv -n '__mlv_using_command init' -l store -r -d 'keep objects in the shared store <dir> (created if missing)'
 complete -c mlv -n '__mlv_using_command init' -l json -d 'print machine-readable JSON on stdout'
 
-complete -c mlv -n '__mlv_using_command help' -f -a 'init help version track status checkout untrack diff log install-hooks drift hash-object cat-object ls-tree rev-parse fsck gc'
+complete -c mlv -n '__mlv_using_command help' -f -a 'init help version track status checkout untrack run log-metric log-param runs show diff log install-hooks drift schema validate hash-object cat-object ls-tree rev-parse fsck gc'
 
 complete -c mlv -n '__mlv_using_command version' -l json -d 'print machine-readable JSON on stdout'
 
@@ -76,6 +83,23 @@ complete -c mlv -n '__mlv_using_command checkout' -s q -l quiet -d 'print nothin
 complete -c mlv -n '__mlv_using_command checkout' -l json -d 'print machine-readable JSON on stdout'
 
 complete -c mlv -n '__mlv_using_command untrack' -s q -l quiet -d 'print nothing but errors'
+
+complete -c mlv -n '__mlv_using_command run' -s n -l name -r -d 'name the run (a spec for mlv show)'
+complete -c mlv -n '__mlv_using_command run' -s p -l param -r -d 'record a parameter (repeatable)'
+complete -c mlv -n '__mlv_using_command run' -l dep -r -d 'record the id of an input (repeatable)'
+complete -c mlv -n '__mlv_using_command run' -l out -r -d 'store an output when the command ends (repeatable)'
+complete -c mlv -n '__mlv_using_command run' -l metrics -r -d 'read metrics from a file when the command ends (repeatable)'
+
+complete -c mlv -n '__mlv_using_command log-metric' -l step -r -d 'the step (default: the key\'s last step + 1)'
+
+
+complete -c mlv -n '__mlv_using_command runs' -l filter -r -d 'only runs for which the expression is true'
+complete -c mlv -n '__mlv_using_command runs' -l sort -r -d 'sort by a field (-key: descending)'
+complete -c mlv -n '__mlv_using_command runs' -s n -r -d 'show at most n runs'
+complete -c mlv -n '__mlv_using_command runs' -l columns -r -d 'the fields to show (comma-separated)'
+complete -c mlv -n '__mlv_using_command runs' -l json -d 'print machine-readable JSON on stdout'
+
+complete -c mlv -n '__mlv_using_command show' -l json -d 'print machine-readable JSON on stdout'
 
 complete -c mlv -n '__mlv_using_command diff' -l exit-code -d 'exit 1 when there are differences'
 complete -c mlv -n '__mlv_using_command diff' -l json -d 'print machine-readable JSON on stdout'
@@ -96,6 +120,14 @@ complete -c mlv -n '__mlv_using_command drift' -l delimiter -r -d 'the field del
 complete -c mlv -n '__mlv_using_command drift' -l strict -d 'refuse files whose columns differ'
 complete -c mlv -n '__mlv_using_command drift' -l json -d 'print machine-readable JSON on stdout'
 complete -c mlv -n '__mlv_using_command drift' -l html -r -d 'also write an HTML report to <file>'
+
+complete -c mlv -n '__mlv_using_command schema' -l json -d 'print machine-readable JSON on stdout'
+complete -c mlv -n '__mlv_using_command schema' -l max-categories -r -d 'list the allowed values of categories with at most <n> values (20)'
+complete -c mlv -n '__mlv_using_command schema' -l delimiter -r -d 'the field delimiter of CSV input (sniffed)'
+
+complete -c mlv -n '__mlv_using_command validate' -l json -d 'print machine-readable JSON on stdout'
+complete -c mlv -n '__mlv_using_command validate' -l delimiter -r -d 'the field delimiter of CSV input (sniffed)'
+complete -c mlv -n '__mlv_using_command validate' -l schema -r -d 'the schema to check against (required)'
 
 complete -c mlv -n '__mlv_using_command hash-object' -s w -l write -d 'store the objects, not only hash them'
 complete -c mlv -n '__mlv_using_command hash-object' -s t -l type -r -d 'object type: blob (default), tree or json'

@@ -1044,3 +1044,33 @@ int mlv_repo_head(mlv_repo *repo, char out[41], int *dirty)
 	git_status_list_free(st);
 	return 0;
 }
+
+int mlv_repo_diff_head(mlv_repo *repo, mlv_buf *out)
+{
+	git_object *head = NULL;
+	git_tree *tree = NULL;
+	git_diff *diff = NULL;
+	git_buf patch = { NULL, 0, 0 };
+	git_diff_options opts;
+	int rc = 0;
+
+	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
+	if (git_revparse_single(&head, repo->git, "HEAD^{tree}")) {
+		rc = git_fail(MLV_ENOTFOUND, "cannot read HEAD's tree");
+		goto done;
+	}
+	tree = (git_tree *)head;
+	/* untracked files are not part of the diff: only what git tracks */
+	if (git_diff_tree_to_workdir_with_index(&diff, repo->git, tree, &opts) ||
+	    git_diff_to_buf(&patch, diff, GIT_DIFF_FORMAT_PATCH)) {
+		rc = git_fail(MLV_ERROR, "cannot compute the diff against HEAD");
+		goto done;
+	}
+	if (patch.size && mlv_buf_put(out, patch.ptr, patch.size))
+		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+done:
+	git_buf_dispose(&patch);
+	git_diff_free(diff);
+	git_object_free(head);
+	return rc;
+}

@@ -127,6 +127,13 @@ int mlv_repo_identity(mlv_repo *repo, char **name, char **email);
 int mlv_repo_head(mlv_repo *repo, char out[41], int *dirty);
 
 /*
+ * Append to OUT the patch (git diff HEAD) of the tracked files whose index
+ * or work-tree content differs from HEAD; untracked files are left out.
+ * MLV_ENOTFOUND when HEAD has no commit.
+ */
+int mlv_repo_diff_head(mlv_repo *repo, mlv_buf *out);
+
+/*
  * The directory git runs hooks from: core.hooksPath (relative to the work
  * tree root, "~" expanded) when set, else the repository's hooks directory
  * (shared by linked work trees). *out is malloc'd, no trailing slash; the

@@ -1,0 +1,86 @@
+#!/usr/bin/env bats
+# mlv runs: the table (newest first), --filter with the expression language
+# (syntax errors with a caret, unknown fields missing), --sort, -n,
+# --columns, --json.
+
+load helper
+load plumbing
+
+setup() {
+	mlv_setup
+	export MLV_RUN_NO_PYTHON=1
+	mlv init -q
+	MLV_TEST_RUN_ID=aaaa0000000000000000000000000001 mlv run -n a -p model=xgb -- mlv log-metric auc=0.8 2>/dev/null
+	sleep 0.01
+	MLV_TEST_RUN_ID=bbbb0000000000000000000000000002 mlv run -n b -p model=lr -- sh -c 'mlv log-metric auc=0.95; exit 1' 2>/dev/null || true
+	sleep 0.01
+	MLV_TEST_RUN_ID=cccc0000000000000000000000000003 mlv run -n c -p model=xgb -- mlv log-metric auc=0.9 loss=nan 2>/dev/null
+}
+
+teardown() {
+	mlv_teardown
+}
+
+names() {
+	mlv runs --json "$@" | jq -r '[.runs[].name] | join(" ")'
+}
+
+@test "runs: newest first; the default columns; -n" {
+	run --separate-stderr mlv runs --columns id,name,status,metrics.auc,params.model
+	assert_status 0
+	assert_eq "$output" "id        name  status  metrics.auc  params.model
+cccc0000  c     0       0.9          xgb
+bbbb0000  b     1       0.95         lr
+aaaa0000  a     0       0.8          xgb"
+	run mlv runs
+	assert_eq "$(head -1 <<<"$output")" "id        start                name  status  duration  metrics.auc  metrics.loss  params.model"
+	assert_eq "$(names -n 2)" "c b"
+}
+
+@test "runs --filter: expressions over metrics, params, status and name; unknown fields are missing" {
+	assert_eq "$(names --filter 'metrics.auc > 0.85')" "c b"
+	assert_eq "$(names --filter 'metrics.auc >= 0.8 and params.model == "xgb"')" "c a"
+	assert_eq "$(names --filter 'status != 0')" "b"
+	assert_eq "$(names --filter 'name == "a" or name == "c"')" "c a"
+	assert_eq "$(names --filter 'duration >= 0')" "c b a"
+	# missing never passes, not even through not
+	assert_eq "$(names --filter 'metrics.nope > 0')" ""
+	assert_eq "$(names --filter 'not (metrics.nope > 0)')" ""
+	assert_eq "$(names --filter 'metrics.nope == null')" "c b a"
+	# NaN compares as missing
+	assert_eq "$(names --filter 'metrics.loss < 1 or metrics.loss >= 1')" ""
+}
+
+@test "runs --filter: a syntax error shows the column and a caret; exit 128" {
+	run --separate-stderr mlv runs --filter 'metrics.auc > and 1'
+	assert_status 128
+	assert_eq "$output" ""
+	assert_eq "$stderr" "mlv: error: --filter: syntax error at column 15: expected a value, found 'and'
+    metrics.auc > and 1
+                  ^"
+}
+
+@test "runs --sort: ascending, -key descending, missing last" {
+	assert_eq "$(names --sort metrics.auc)" "a c b"
+	assert_eq "$(names --sort -metrics.auc)" "b c a"
+	assert_eq "$(names --sort -metrics.auc -n 1)" "b"
+	assert_eq "$(names --sort params.model)" "b c a"
+	assert_eq "$(names --sort -metrics.loss)" "c b a"
+}
+
+@test "runs --json: the summary of each run" {
+	run --separate-stderr mlv runs --json -n 1
+	assert_status 0
+	assert_eq "$(jq -r .schema <<<"$output")" mlv.runs/1
+	assert_eq "$(jq -c '.runs[0] | [.id, .name, .status, .metrics, .params]' <<<"$output")" \
+		'["cccc0000000000000000000000000003","c",0,{"auc":0.9,"loss":"nan"},{"model":"xgb"}]'
+	rec=$(jq -r '.runs[0].record' <<<"$output")
+	assert_eq "$(mlv show --json c | jq -r .record)" "$rec"
+}
+
+@test "runs: an empty store lists nothing; usage errors" {
+	rm -rf .mlv && mlv init -q
+	assert_eq "$(mlv runs --json)" '{"schema":"mlv.runs/1","runs":[]}'
+	run mlv runs extra
+	assert_status 129
+}
