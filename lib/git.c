@@ -18,7 +18,7 @@
 #include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <git2.h>
+#include "git-load.h"
 
 #include "internal.h"
 #include "mlv/git.h"
@@ -37,7 +37,7 @@ static int init_rc;
 
 static void init_libgit2(void)
 {
-	init_rc = git_libgit2_init() < 0 ? -1 : 0;
+	init_rc = mlv__git_load() ? -2 : git_libgit2_init() < 0 ? -1 : 0;
 }
 
 /*
@@ -47,7 +47,7 @@ static void init_libgit2(void)
 static int git_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int git_fail(int code, const char *fmt, ...)
 {
-	const git_error *e = git_error_last();
+	const git_error *e = mlv__git_loaded() ? git_error_last() : NULL;
 	char what[1024], msg[1024];
 	va_list ap;
 	size_t n;
@@ -67,6 +67,8 @@ static int git_fail(int code, const char *fmt, ...)
 static int ensure_init(void)
 {
 	pthread_once(&init_once, init_libgit2);
+	if (init_rc == -2)
+		return mlv__git_load(); /* its message says what could not be loaded */
 	if (init_rc)
 		return git_fail(MLV_ERROR, "cannot initialise libgit2");
 	return 0;
