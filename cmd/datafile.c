@@ -19,8 +19,7 @@ static int sink_fd(void *payload, const void *data, size_t len)
 	return err ? mlv_error_set_errno(MLV_EIO, -err, "cannot write a temporary file") : 0;
 }
 
-/* The object SPEC text names, copied into an unlinked temporary file (which vanishes with us). */
-static int open_spec(struct datafile *df, struct mlv_ctx *ctx)
+int datafile_spec_fd(struct mlv_ctx *ctx, const char *arg, int *out)
 {
 	const char *tmpdir = getenv("TMPDIR");
 	mlv_spec spec;
@@ -33,17 +32,17 @@ static int open_spec(struct datafile *df, struct mlv_ctx *ctx)
 		tmpdir = "/tmp";
 	if (!ctx->store && !ctx->mlvdir) {
 		if (mlv_store_discover(&dir, ctx->cwd ? ctx->cwd : ".") < 0)
-			return mlv_die("cannot read '%s': no such file or directory", df->arg);
+			return mlv_die("cannot read '%s': no such file or directory", arg);
 		ctx->mlvdir = dir;
 	}
 	if ((ret = mlv_ctx_open_store(ctx)))
 		return ret;
-	if (mlv_spec_resolve(&spec, ctx->store, ctx->cwd ? ctx->cwd : ".", df->arg)) {
-		ret = mlv_die("cannot read '%s': %s", df->arg, mlv_error_last());
+	if (mlv_spec_resolve(&spec, ctx->store, ctx->cwd ? ctx->cwd : ".", arg)) {
+		ret = mlv_die("cannot read '%s': %s", arg, mlv_error_last());
 		goto done;
 	}
 	if (!spec.in_store) {
-		ret = mlv_die("cannot read '%s': its object is not in the store", df->arg);
+		ret = mlv_die("cannot read '%s': its object is not in the store", arg);
 		goto done;
 	}
 	if (mlv_buf_printf(&path, "%s/mlv-data-XXXXXX", tmpdir)) {
@@ -56,15 +55,14 @@ static int open_spec(struct datafile *df, struct mlv_ctx *ctx)
 	}
 	unlink(path.ptr);
 	if (mlv_object_read(ctx->store, &spec.oid, sink_fd, &fd)) {
-		ret = mlv_die("cannot read '%s': %s", df->arg, mlv_error_last());
+		ret = mlv_die("cannot read '%s': %s", arg, mlv_error_last());
 		goto done;
 	}
 	if (lseek(fd, 0, SEEK_SET) < 0) {
-		ret = mlv_die("cannot read '%s': %s", df->arg, mlv_strerror(errno));
+		ret = mlv_die("cannot read '%s': %s", arg, mlv_strerror(errno));
 		goto done;
 	}
-	df->fd = fd;
-	df->close_fd = 1;
+	*out = fd;
 	fd = -1;
 	ret = 0;
 done:
@@ -72,6 +70,15 @@ done:
 		close(fd);
 	mlv_buf_release(&path);
 	mlv_spec_release(&spec);
+	return ret;
+}
+
+/* The object a spec names, as the data to read. */
+static int open_spec(struct datafile *df, struct mlv_ctx *ctx)
+{
+	int ret = datafile_spec_fd(ctx, df->arg, &df->fd);
+	if (!ret)
+		df->close_fd = 1;
 	return ret;
 }
 

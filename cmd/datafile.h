@@ -29,6 +29,13 @@ struct datafile {
  * an error. Returns 0, or an exit status with the message printed; release
  * DF with datafile_close either way.
  */
+/*
+ * The object ARG names (a tracked path, path@rev or an id), copied into an
+ * unlinked temporary file so it can be read more than once; *out is its fd,
+ * at offset 0, for the caller to close. Returns 0, or 128 after reporting.
+ */
+int datafile_spec_fd(struct mlv_ctx *ctx, const char *arg, int *out);
+
 int datafile_open(struct datafile *df, struct mlv_ctx *ctx, const char *arg, char delimiter);
 void datafile_close(struct datafile *df);
 

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "datafile.h"
 #include "plumbing.h"
 #include "mlv/spec.h"
 
@@ -112,70 +113,18 @@ struct input {
 	uint64_t rows;
 };
 
-static int sink_fd(void *payload, const void *data, size_t len)
-{
-	int fd = *(int *)payload;
-	int err = mlv_io_write(fd, data, len, "drift temporary file");
-	return err ? mlv_error_set_errno(MLV_EIO, -err, "cannot write a temporary file") : 0;
-}
-
 /*
  * Read the object a spec names into an unlinked temporary file, which can
  * be read twice (a rescan needs that) and vanishes with the process.
  */
 static int open_spec(struct input *in, struct mlv_ctx *ctx)
 {
-	mlv_spec spec;
-	const char *tmpdir = getenv("TMPDIR");
-	mlv_buf path = MLV_BUF_INIT;
-	char *dir = NULL;
-	int fd = -1, rc, ret = MLV_EXIT_FATAL;
-
-	memset(&spec, 0, sizeof(spec));
-	if (!ctx->store && !ctx->mlvdir) {
-		if (mlv_store_discover(&dir, ctx->cwd ? ctx->cwd : ".") < 0)
-			return mlv_die("cannot read '%s': no such file or directory", in->arg);
-		ctx->mlvdir = dir;
-	}
-	if ((ret = mlv_ctx_open_store(ctx)))
+	int fd, ret = datafile_spec_fd(ctx, in->arg, &fd);
+	if (ret)
 		return ret;
-	ret = MLV_EXIT_FATAL;
-	if ((rc = mlv_spec_resolve(&spec, ctx->store, ctx->cwd ? ctx->cwd : ".", in->arg))) {
-		ret = mlv_die("cannot read '%s': %s", in->arg, mlv_error_last());
-		goto done;
-	}
-	if (!spec.in_store) {
-		ret = mlv_die("cannot read '%s': its object is not in the store", in->arg);
-		goto done;
-	}
-	if (mlv_buf_printf(&path, "%s/mlv-drift-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp")) {
-		ret = mlv_die("out of memory");
-		goto done;
-	}
-	if ((fd = mkstemp(path.ptr)) < 0) {
-		ret = mlv_die("cannot create a temporary file in '%s': %s",
-			tmpdir && *tmpdir ? tmpdir : "/tmp", mlv_strerror(errno));
-		goto done;
-	}
-	unlink(path.ptr);
-	if ((rc = mlv_object_read(ctx->store, &spec.oid, sink_fd, &fd))) {
-		ret = mlv_die("cannot read '%s': %s", in->arg, mlv_error_last());
-		goto done;
-	}
-	if (lseek(fd, 0, SEEK_SET) < 0) {
-		ret = mlv_die("cannot read '%s': %s", in->arg, mlv_strerror(errno));
-		goto done;
-	}
 	in->fd = fd;
 	in->close_fd = 1;
-	fd = -1;
-	ret = 0;
-done:
-	if (fd >= 0)
-		close(fd);
-	mlv_buf_release(&path);
-	mlv_spec_release(&spec);
-	return ret;
+	return 0;
 }
 
 static int has_suffix(const char *s, size_t len, const char *suffix)
