@@ -489,20 +489,27 @@ static size_t distinct_sorted(const double *v, size_t n)
 	return k;
 }
 
+/* How many distinct values the sorted arrays A and B hold together. */
+static size_t distinct_union(const double *a, size_t na, const double *b, size_t nb)
+{
+	size_t i = 0, j = 0, k = 0;
+	while (i < na || j < nb) {
+		double x = (j >= nb || (i < na && a[i] <= b[j])) ? a[i] : b[j];
+		while (i < na && a[i] == x)
+			i++;
+		while (j < nb && b[j] == x)
+			j++;
+		k++;
+	}
+	return k;
+}
+
 size_t mlv_stats_n_unique(const mlv_stats_column *ref, const mlv_stats_column *cur)
 {
 	size_t k = 0, i = 0, j = 0, na, nb;
 	if (ref->type == MLV_STATS_NUMERICAL && cur->type == MLV_STATS_NUMERICAL) {
 		const double *a = mlv_stats_column_values(ref, &na), *b = mlv_stats_column_values(cur, &nb);
-		while (i < na || j < nb) {
-			double x = (j >= nb || (i < na && a[i] <= b[j])) ? a[i] : b[j];
-			while (i < na && a[i] == x)
-				i++;
-			while (j < nb && b[j] == x)
-				j++;
-			k++;
-		}
-		return k;
+		return distinct_union(a, na, b, nb);
 	}
 	const mlv_stats_category *a = mlv_stats_column_categories(ref, &na), *b = mlv_stats_column_categories(cur, &nb);
 	while (i < na || j < nb) {
@@ -540,19 +547,10 @@ static int bins_alloc(mlv_stats_bins *out, size_t k)
 
 int mlv_stats_bins_values(mlv_stats_bins *out, const double *a, size_t na, const double *b, size_t nb)
 {
-	size_t i = 0, j = 0, k = 0, nk = 0;
+	size_t i = 0, j = 0, k = 0;
 	int rc;
-	while (i < na || j < nb) {
-		double x = (j >= nb || (i < na && a[i] <= b[j])) ? a[i] : b[j];
-		while (i < na && a[i] == x)
-			i++;
-		while (j < nb && b[j] == x)
-			j++;
-		nk++;
-	}
-	if ((rc = bins_alloc(out, nk)))
+	if ((rc = bins_alloc(out, distinct_union(a, na, b, nb))))
 		return rc;
-	i = j = 0;
 	while (i < na || j < nb) {
 		double x = (j >= nb || (i < na && a[i] <= b[j])) ? a[i] : b[j];
 		size_t i0 = i, j0 = j;
