@@ -46,6 +46,21 @@ static void on_signal(int sig)
 		fwd_sig = sig;
 }
 
+/*
+ * Run the handler for every signal of SET that is pending. ppoll() delivers a
+ * pending signal only when it returns -1/EINTR; when a stream is readable it
+ * returns at once and the signal stays pending, so a Ctrl-C that arrives while
+ * the command writes output would otherwise wait until the handlers are reset
+ * and then kill mlv before it records the run.
+ */
+static void take_pending(const sigset_t *set)
+{
+	static const struct timespec zero = { 0, 0 };
+	int sig;
+	while ((sig = sigtimedwait(set, NULL, &zero)) > 0)
+		on_signal(sig);
+}
+
 /* Copy what is readable on FD to the terminal stream OUT and the capture file CAP. 0 at EOF. */
 static int tee_once(int fd, int out, int cap)
 {
@@ -166,6 +181,7 @@ int cmd_run(int argc, const char **argv, struct mlv_ctx *ctx)
 			int n = ppoll(pf, 2, reaped ? &quiet : NULL, &during);
 			if (n == 0)
 				break;
+			take_pending(&block);
 			if (n > 0)
 				for (int i = 0; i < 2; i++)
 					if (pf[i].fd >= 0 && pf[i].revents) {
@@ -190,6 +206,9 @@ int cmd_run(int argc, const char **argv, struct mlv_ctx *ctx)
 			}
 		}
 	}
+	take_pending(&block);
+	if (got_int || fwd_sig)
+		ex.interrupted = 1;
 	for (int i = 0; i < 5; i++)
 		sigaction(sigs[i], &old[i], NULL);
 	sigprocmask(SIG_SETMASK, &orig, NULL);

@@ -193,6 +193,32 @@ os.execvp(sys.argv[1], sys.argv[1:])' mlv run -n ctrlc -- sh child.sh >out 2>err
 	grep -q "^run .* (ctrlc): exit 130, .*, interrupted$" err
 }
 
+@test "run: Ctrl-C while the command floods its output is still recorded, not fatal to mlv" {
+	# While a stream is readable ppoll() returns without delivering a pending
+	# signal; mlv must still take it (the run is recorded as interrupted)
+	# instead of dying of it when its handlers are reset. The scheduler decides
+	# whether the signal lands in that window; this covers the path.
+	command -v python3 >/dev/null || skip "no python3 to start a process group with SIGINT at its default"
+	cat >child.py <<'EOS'
+import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+block = b"x" * 65536
+for _ in range(64):
+    sys.stdout.buffer.write(block)
+    sys.stdout.buffer.flush()
+os.killpg(0, signal.SIGINT)
+EOS
+	python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.setsid()
+os.execvp(sys.argv[1], sys.argv[1:])' mlv run -n flood -- python3 child.py >out 2>err || st=$?
+	assert_eq "${st:-0}" 130
+	assert_eq "$(wc -c <out)" 4194304
+	assert_eq "$(record .interrupted)" true
+	assert_eq "$(record .signal)" 2
+	grep -q "^run .* (flood): exit 130, .*, interrupted$" err
+}
+
 @test "run: --metrics JSON (nested, flattened), CSV and key-value files are read when the command ends" {
 	cat >m.json <<'EOS'
 {"auc": 0.91, "val": {"loss": 0.25, "f1": {"macro": 0.5}}, "note": "text"}
