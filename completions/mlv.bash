@@ -16,7 +16,7 @@ _mlv_opts()
 	status) echo "--exit-code --json" ;;
 	checkout) echo "--force --quiet --json" ;;
 	untrack) echo "--quiet" ;;
-	run) echo "--name --param --dep --out --metrics" ;;
+	run) echo "--name --param --tag --dep --out --metrics" ;;
 	log-metric) echo "--step" ;;
 	log-param) echo "" ;;
 	runs) echo "--filter --sort -n --columns --json" ;;
@@ -47,7 +47,7 @@ _mlv_argopts()
 	status) echo "" ;;
 	checkout) echo "" ;;
 	untrack) echo "" ;;
-	run) echo "--name -n --param -p --dep --out --metrics" ;;
+	run) echo "--name -n --param -p --tag -t --dep --out --metrics" ;;
 	log-metric) echo "--step" ;;
 	log-param) echo "" ;;
 	runs) echo "--filter --sort -n --columns" ;;

@@ -86,6 +86,7 @@ complete -c mlv -n '__mlv_using_command untrack' -s q -l quiet -d 'print nothing
 
 complete -c mlv -n '__mlv_using_command run' -s n -l name -r -d 'name the run (a spec for mlv show)'
 complete -c mlv -n '__mlv_using_command run' -s p -l param -r -d 'record a parameter (repeatable)'
+complete -c mlv -n '__mlv_using_command run' -s t -l tag -r -d 'label the run; key=value is a spec for mlv show (repeatable)'
 complete -c mlv -n '__mlv_using_command run' -l dep -r -d 'record the id of an input (repeatable)'
 complete -c mlv -n '__mlv_using_command run' -l out -r -d 'store an output when the command ends (repeatable)'
 complete -c mlv -n '__mlv_using_command run' -l metrics -r -d 'read metrics from a file when the command ends (repeatable)'
