@@ -3,7 +3,7 @@
 # regenerate with `make completions`, do not edit.
 
 _mlv_global_opts="--version -h --help --list-cmds -C"
-_mlv_commands="init help version track status checkout untrack run log-metric log-param runs show diff log install-hooks drift schema validate hash-object cat-object ls-tree rev-parse fsck gc"
+_mlv_commands="init help version track status checkout untrack run log-metric log-param runs show metrics params diff log install-hooks drift schema validate hash-object cat-object ls-tree rev-parse fsck gc"
 
 # _mlv_opts COMMAND: the options of COMMAND
 _mlv_opts()
@@ -21,6 +21,8 @@ _mlv_opts()
 	log-param) echo "" ;;
 	runs) echo "--filter --sort -n --columns --json" ;;
 	show) echo "--json" ;;
+	metrics) echo "--json" ;;
+	params) echo "--all --json" ;;
 	diff) echo "--exit-code --json" ;;
 	log) echo "--max-count --json" ;;
 	install-hooks) echo "--json" ;;
@@ -52,6 +54,8 @@ _mlv_argopts()
 	log-param) echo "" ;;
 	runs) echo "--filter --sort -n --columns" ;;
 	show) echo "" ;;
+	metrics) echo "" ;;
+	params) echo "" ;;
 	diff) echo "" ;;
 	log) echo "--max-count -n" ;;
 	install-hooks) echo "" ;;
