@@ -3,7 +3,7 @@
 # regenerate with `make completions`, do not edit.
 
 _mlv_global_opts="--version -h --help --list-cmds -C"
-_mlv_commands="init help version track status checkout untrack run log-metric log-param runs show metrics params diff log install-hooks drift schema validate hash-object cat-object ls-tree rev-parse fsck gc"
+_mlv_commands="init help version track status checkout untrack run log-metric log-param runs show metrics params compare diff log install-hooks drift schema validate hash-object cat-object ls-tree rev-parse fsck gc"
 
 # _mlv_opts COMMAND: the options of COMMAND
 _mlv_opts()
@@ -23,6 +23,7 @@ _mlv_opts()
 	show) echo "--json" ;;
 	metrics) echo "--json" ;;
 	params) echo "--all --json" ;;
+	compare) echo "--html --json" ;;
 	diff) echo "--exit-code --json" ;;
 	log) echo "--max-count --json" ;;
 	install-hooks) echo "--json" ;;
@@ -56,6 +57,7 @@ _mlv_argopts()
 	show) echo "" ;;
 	metrics) echo "" ;;
 	params) echo "" ;;
+	compare) echo "--html" ;;
 	diff) echo "" ;;
 	log) echo "--max-count -n" ;;
 	install-hooks) echo "" ;;

@@ -53,6 +53,7 @@ complete -c mlv -n __mlv_needs_command -a runs -d 'list recorded runs, filtered 
 complete -c mlv -n __mlv_needs_command -a show -d 'show everything recorded of a run, or a captured stream'
 complete -c mlv -n __mlv_needs_command -a metrics -d 'compare the latest metrics of two runs: values, absolute and relative change'
 complete -c mlv -n __mlv_needs_command -a params -d 'compare the params of two runs'
+complete -c mlv -n __mlv_needs_command -a compare -d 'compare runs side by side, or in an HTML report with a chart per metric'
 complete -c mlv -n __mlv_needs_command -a diff -d 'show what changed in tracked data between revisions or the work tree'
 complete -c mlv -n __mlv_needs_command -a log -d 'show the versions of a tracked path through git history'
 complete -c mlv -n __mlv_needs_command -a install-hooks -d 'install git hooks that keep tracked data in step with git'
@@ -70,7 +71,7 @@ complete -c mlv -n '__mlv_using_command init' -s q -l quiet -d 'print nothing bu
 complete -c mlv -n '__mlv_using_command init' -l store -r -d 'keep objects in the shared store <dir> (created if missing)'
 complete -c mlv -n '__mlv_using_command init' -l json -d 'print machine-readable JSON on stdout'
 
-complete -c mlv -n '__mlv_using_command help' -f -a 'init help version track status checkout untrack run log-metric log-param runs show metrics params diff log install-hooks drift schema validate hash-object cat-object ls-tree rev-parse fsck gc'
+complete -c mlv -n '__mlv_using_command help' -f -a 'init help version track status checkout untrack run log-metric log-param runs show metrics params compare diff log install-hooks drift schema validate hash-object cat-object ls-tree rev-parse fsck gc'
 
 complete -c mlv -n '__mlv_using_command version' -l json -d 'print machine-readable JSON on stdout'
 
@@ -108,6 +109,9 @@ complete -c mlv -n '__mlv_using_command metrics' -l json -d 'print machine-reada
 
 complete -c mlv -n '__mlv_using_command params' -l all -d 'also list the params that are the same'
 complete -c mlv -n '__mlv_using_command params' -l json -d 'print machine-readable JSON on stdout'
+
+complete -c mlv -n '__mlv_using_command compare' -l html -r -d 'also write an HTML report with a chart per metric to <file>'
+complete -c mlv -n '__mlv_using_command compare' -l json -d 'print machine-readable JSON on stdout'
 
 complete -c mlv -n '__mlv_using_command diff' -l exit-code -d 'exit 1 when there are differences'
 complete -c mlv -n '__mlv_using_command diff' -l json -d 'print machine-readable JSON on stdout'
