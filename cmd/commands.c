@@ -36,6 +36,12 @@ const struct mlv_cmd mlv_commands[] = {
 		"list recorded runs, filtered and sorted"),
 	ROW("show", show, MLV_CAT_PORCELAIN | MLV_NEED_STORE,
 		"show everything recorded of a run, or a captured stream"),
+	ROW("metrics", metrics, MLV_CAT_PORCELAIN | MLV_NEED_STORE,
+		"compare the latest metrics of two runs: values, absolute and relative change"),
+	ROW("params", params, MLV_CAT_PORCELAIN | MLV_NEED_STORE,
+		"compare the params of two runs"),
+	ROW("compare", compare, MLV_CAT_PORCELAIN | MLV_NEED_STORE,
+		"compare runs side by side, or in an HTML report with a chart per metric"),
 	/* diff, log and install-hooks read git; diff opens the store only when there is one. */
 	ROW("diff", diff, MLV_CAT_PORCELAIN,
 		"show what changed in tracked data between revisions or the work tree"),

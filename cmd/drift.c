@@ -24,6 +24,7 @@
 
 #include "commands.h"
 #include "datafile.h"
+#include "html.h"
 #include "plumbing.h"
 #include "mlv/spec.h"
 
@@ -919,55 +920,6 @@ static int print_json(const struct drift_result *r)
 #define PLOT_T 34
 #define PLOT_B 78
 
-static int html_escape_n(mlv_buf *b, const char *s, size_t n)
-{
-	int err = 0;
-	for (size_t i = 0; i < n; i++) {
-		switch (s[i]) {
-		case '&': err |= mlv_buf_puts(b, "&amp;"); break;
-		case '<': err |= mlv_buf_puts(b, "&lt;"); break;
-		case '>': err |= mlv_buf_puts(b, "&gt;"); break;
-		case '"': err |= mlv_buf_puts(b, "&quot;"); break;
-		case '\'': err |= mlv_buf_puts(b, "&#39;"); break;
-		default:
-			if ((unsigned char)s[i] < 0x20 && s[i] != '\t')
-				err |= mlv_buf_printf(b, "&#x%x;", 0x2400 + (unsigned char)s[i]);
-			else
-				err |= mlv_buf_putc(b, s[i]);
-		}
-	}
-	return err;
-}
-
-static int html_escape(mlv_buf *b, const char *s)
-{
-	return html_escape_n(b, s, strlen(s));
-}
-
-/* A step of 1, 2, 2.5 or 5 times a power of ten giving about N intervals over SPAN. */
-static double nice_step(double span, int n)
-{
-	double raw = span / n, p, f;
-	if (!(raw > 0) || !isfinite(raw))
-		return 1;
-	p = pow(10, floor(log10(raw)));
-	f = raw / p;
-	return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * p;
-}
-
-/* Cut a label to MAX code points, adding an ellipsis. */
-static int put_label(mlv_buf *b, const char *s, size_t max)
-{
-	size_t cps = 0, i = 0;
-	for (; s[i]; i++) {
-		if (((unsigned char)s[i] & 0xc0) != 0x80 && cps++ == max)
-			break;
-	}
-	if (!s[i])
-		return html_escape(b, s);
-	return html_escape_n(b, s, i) | mlv_buf_puts(b, "\xe2\x80\xa6");
-}
-
 static int svg_chart(mlv_buf *b, const struct drift_column *c)
 {
 	const struct chart *ch = &c->chart;
@@ -983,7 +935,7 @@ static int svg_chart(mlv_buf *b, const struct drift_column *c)
 	}
 	if (ymax <= 0)
 		ymax = 1;
-	ystep = nice_step(ymax, 4);
+	ystep = html_nice_step(ymax, 4);
 	ymax = ceil(ymax / ystep - 1e-9) * ystep;
 
 	err |= mlv_buf_printf(b, "<svg data-column=\"");
@@ -1027,7 +979,7 @@ static int svg_chart(mlv_buf *b, const struct drift_column *c)
 					i + 1 == ch->k ? "]" : ")", v[i] * 100);
 			}
 		}
-		xstep = nice_step(xhi - xlo, 6);
+		xstep = html_nice_step(xhi - xlo, 6);
 		/* enough digits that neighbouring ticks read differently */
 		xprec = (int)ceil(log10(fmax(fabs(xlo), fabs(xhi)) / xstep)) + 2;
 		xprec = xprec < 6 ? 6 : xprec > 17 ? 17 : xprec;
@@ -1057,7 +1009,7 @@ static int svg_chart(mlv_buf *b, const struct drift_column *c)
 			}
 			err |= mlv_buf_printf(b, "<text transform=\"translate(%.1f %.1f) rotate(-35)\" class=\"xcat\">",
 				sx + bw, y0 + 14);
-			err |= put_label(b, ch->labels[i], 14);
+			err |= html_put_label(b, ch->labels[i], 14);
 			err |= mlv_buf_puts(b, "</text>\n");
 		}
 	}

@@ -18,11 +18,12 @@
 #include "mlv/run.h"
 
 static const char *opt_name;
-static struct mlv_strlist opt_params, opt_deps, opt_outs, opt_metrics;
+static struct mlv_strlist opt_params, opt_tags, opt_deps, opt_outs, opt_metrics;
 
 const struct mlv_option mlv_opts_run[] = {
 	MLV_OPT_STRING('n', "name", &opt_name, "name", "name the run (a spec for mlv show)"),
 	MLV_OPT_LIST('p', "param", &opt_params, "key=value", "record a parameter (repeatable)"),
+	MLV_OPT_LIST('t', "tag", &opt_tags, "key=value", "label the run; key=value is a spec for mlv show (repeatable)"),
 	MLV_OPT_LIST(0, "dep", &opt_deps, "path", "record the id of an input (repeatable)"),
 	MLV_OPT_LIST(0, "out", &opt_outs, "path", "store an output when the command ends (repeatable)"),
 	MLV_OPT_LIST(0, "metrics", &opt_metrics, "file", "read metrics from a file when the command ends (repeatable)"),
@@ -30,7 +31,7 @@ const struct mlv_option mlv_opts_run[] = {
 };
 
 const char *const mlv_usage_run[] = {
-	"mlv run [-n <name>] [-p <key>=<value>]... [--dep <path>]... [--out <path>]... [--metrics <file>]... -- <cmd> [<arg>...]",
+	"mlv run [-n <name>] [-p <key>=<value>]... [-t <key>=<value>]... [--dep <path>]... [--out <path>]... [--metrics <file>]... -- <cmd> [<arg>...]",
 	NULL
 };
 
@@ -105,6 +106,8 @@ int cmd_run(int argc, const char **argv, struct mlv_ctx *ctx)
 	o.argc = nargs;
 	o.params = opt_params.items;
 	o.nparams = opt_params.n;
+	o.tags = opt_tags.items;
+	o.ntags = opt_tags.n;
 	o.deps = opt_deps.items;
 	o.ndeps = opt_deps.n;
 	o.outs = opt_outs.items;
@@ -253,6 +256,7 @@ done:
 	}
 	mlv_run_free(run);
 	mlv_strlist_release(&opt_params);
+	mlv_strlist_release(&opt_tags);
 	mlv_strlist_release(&opt_deps);
 	mlv_strlist_release(&opt_outs);
 	mlv_strlist_release(&opt_metrics);

@@ -53,9 +53,10 @@ static int lookup(void *payload, const char *path, mlv_expr_value *out)
 {
 	struct run_row *r = payload;
 	const cJSON *v = NULL;
-	if (!strncmp(path, "metrics.", 8) || !strncmp(path, "params.", 7)) {
+	if (!strncmp(path, "metrics.", 8) || !strncmp(path, "params.", 7) || !strncmp(path, "tags.", 5)) {
 		const char *dot = strchr(path, '.');
-		const cJSON *group = cJSON_GetObjectItemCaseSensitive(r->j, path[0] == 'm' ? "metrics" : "params");
+		const cJSON *group = cJSON_GetObjectItemCaseSensitive(r->j,
+			path[0] == 'm' ? "metrics" : path[0] == 'p' ? "params" : "tags");
 		v = cJSON_GetObjectItemCaseSensitive(group, dot + 1);
 		if (path[0] == 'm' && cJSON_IsString(v)) { /* nan, inf, -inf */
 			out->type = MLV_EXPR_NUMBER;
@@ -186,11 +187,11 @@ static int str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Default columns: id, start, name, status, duration, then every metric and param of the rows shown. */
+/* Default columns: id, start, name, status, duration, then every metric, param and tag of the rows shown. */
 static int default_columns(struct cols *c, const struct runs_result *r, size_t shown)
 {
 	static const char *const fixed[] = { "id", "start", "name", "status", "duration" };
-	struct cols m = { NULL, 0 }, p = { NULL, 0 };
+	struct cols m = { NULL, 0 }, p = { NULL, 0 }, t = { NULL, 0 };
 	const cJSON *e;
 	int rc = 0;
 	for (size_t i = 0; i < 5; i++)
@@ -207,12 +208,19 @@ static int default_columns(struct cols *c, const struct runs_result *r, size_t s
 			mlv_buf_printf(&k, "params.%s", e->string);
 			rc |= cols_add(&p, k.ptr, k.size);
 		}
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(r->v[i].j, "tags")) {
+			mlv_buf_clear(&k);
+			mlv_buf_printf(&k, "tags.%s", e->string);
+			rc |= cols_add(&t, k.ptr, k.size);
+		}
 		mlv_buf_release(&k);
 	}
 	if (m.n)
 		qsort(m.v, m.n, sizeof(*m.v), str_cmp);
 	if (p.n)
 		qsort(p.v, p.n, sizeof(*p.v), str_cmp);
+	if (t.n)
+		qsort(t.v, t.n, sizeof(*t.v), str_cmp);
 	for (size_t i = 0; i < m.n; i++) {
 		rc |= cols_add(c, m.v[i], strlen(m.v[i]));
 		free(m.v[i]);
@@ -221,8 +229,13 @@ static int default_columns(struct cols *c, const struct runs_result *r, size_t s
 		rc |= cols_add(c, p.v[i], strlen(p.v[i]));
 		free(p.v[i]);
 	}
+	for (size_t i = 0; i < t.n; i++) {
+		rc |= cols_add(c, t.v[i], strlen(t.v[i]));
+		free(t.v[i]);
+	}
 	free(m.v);
 	free(p.v);
+	free(t.v);
 	return rc;
 }
 

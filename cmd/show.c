@@ -96,6 +96,14 @@ static void print_human(mlv_buf *b, const cJSON *j)
 			mlv_buf_printf(b, ", diff %.12s", short_oid(str(v, "diff")));
 		mlv_buf_puts(b, cJSON_IsTrue(get(v, "dirty")) ? ")\n" : "\n");
 	}
+	if ((v = get(j, "tags")) && v->child) {
+		mlv_buf_puts(b, "tags\n");
+		cJSON_ArrayForEach(c, v) {
+			mlv_buf_printf(b, "  %s = ", c->string);
+			put_value(b, c);
+			mlv_buf_putc(b, '\n');
+		}
+	}
 	if ((v = get(j, "params")) && v->child) {
 		mlv_buf_puts(b, "params\n");
 		cJSON_ArrayForEach(c, v) {

@@ -3,7 +3,7 @@
 # regenerate with `make completions`, do not edit.
 
 _mlv_global_opts="--version -h --help --list-cmds -C"
-_mlv_commands="init help version track status checkout untrack run log-metric log-param runs show diff log install-hooks drift schema validate hash-object cat-object ls-tree rev-parse fsck gc"
+_mlv_commands="init help version track status checkout untrack run log-metric log-param runs show metrics params compare diff log install-hooks drift schema validate hash-object cat-object ls-tree rev-parse fsck gc"
 
 # _mlv_opts COMMAND: the options of COMMAND
 _mlv_opts()
@@ -16,11 +16,14 @@ _mlv_opts()
 	status) echo "--exit-code --json" ;;
 	checkout) echo "--force --quiet --json" ;;
 	untrack) echo "--quiet" ;;
-	run) echo "--name --param --dep --out --metrics" ;;
+	run) echo "--name --param --tag --dep --out --metrics" ;;
 	log-metric) echo "--step" ;;
 	log-param) echo "" ;;
 	runs) echo "--filter --sort -n --columns --json" ;;
 	show) echo "--json" ;;
+	metrics) echo "--json" ;;
+	params) echo "--all --json" ;;
+	compare) echo "--html --json" ;;
 	diff) echo "--exit-code --json" ;;
 	log) echo "--max-count --json" ;;
 	install-hooks) echo "--json" ;;
@@ -47,11 +50,14 @@ _mlv_argopts()
 	status) echo "" ;;
 	checkout) echo "" ;;
 	untrack) echo "" ;;
-	run) echo "--name -n --param -p --dep --out --metrics" ;;
+	run) echo "--name -n --param -p --tag -t --dep --out --metrics" ;;
 	log-metric) echo "--step" ;;
 	log-param) echo "" ;;
 	runs) echo "--filter --sort -n --columns" ;;
 	show) echo "" ;;
+	metrics) echo "" ;;
+	params) echo "" ;;
+	compare) echo "--html" ;;
 	diff) echo "" ;;
 	log) echo "--max-count -n" ;;
 	install-hooks) echo "" ;;

@@ -51,6 +51,9 @@ complete -c mlv -n __mlv_needs_command -a log-metric -d 'add metric values to th
 complete -c mlv -n __mlv_needs_command -a log-param -d 'add parameters to the active run'
 complete -c mlv -n __mlv_needs_command -a runs -d 'list recorded runs, filtered and sorted'
 complete -c mlv -n __mlv_needs_command -a show -d 'show everything recorded of a run, or a captured stream'
+complete -c mlv -n __mlv_needs_command -a metrics -d 'compare the latest metrics of two runs: values, absolute and relative change'
+complete -c mlv -n __mlv_needs_command -a params -d 'compare the params of two runs'
+complete -c mlv -n __mlv_needs_command -a compare -d 'compare runs side by side, or in an HTML report with a chart per metric'
 complete -c mlv -n __mlv_needs_command -a diff -d 'show what changed in tracked data between revisions or the work tree'
 complete -c mlv -n __mlv_needs_command -a log -d 'show the versions of a tracked path through git history'
 complete -c mlv -n __mlv_needs_command -a install-hooks -d 'install git hooks that keep tracked data in step with git'
@@ -68,7 +71,7 @@ complete -c mlv -n '__mlv_using_command init' -s q -l quiet -d 'print nothing bu
 complete -c mlv -n '__mlv_using_command init' -l store -r -d 'keep objects in the shared store <dir> (created if missing)'
 complete -c mlv -n '__mlv_using_command init' -l json -d 'print machine-readable JSON on stdout'
 
-complete -c mlv -n '__mlv_using_command help' -f -a 'init help version track status checkout untrack run log-metric log-param runs show diff log install-hooks drift schema validate hash-object cat-object ls-tree rev-parse fsck gc'
+complete -c mlv -n '__mlv_using_command help' -f -a 'init help version track status checkout untrack run log-metric log-param runs show metrics params compare diff log install-hooks drift schema validate hash-object cat-object ls-tree rev-parse fsck gc'
 
 complete -c mlv -n '__mlv_using_command version' -l json -d 'print machine-readable JSON on stdout'
 
@@ -86,6 +89,7 @@ complete -c mlv -n '__mlv_using_command untrack' -s q -l quiet -d 'print nothing
 
 complete -c mlv -n '__mlv_using_command run' -s n -l name -r -d 'name the run (a spec for mlv show)'
 complete -c mlv -n '__mlv_using_command run' -s p -l param -r -d 'record a parameter (repeatable)'
+complete -c mlv -n '__mlv_using_command run' -s t -l tag -r -d 'label the run; key=value is a spec for mlv show (repeatable)'
 complete -c mlv -n '__mlv_using_command run' -l dep -r -d 'record the id of an input (repeatable)'
 complete -c mlv -n '__mlv_using_command run' -l out -r -d 'store an output when the command ends (repeatable)'
 complete -c mlv -n '__mlv_using_command run' -l metrics -r -d 'read metrics from a file when the command ends (repeatable)'
@@ -100,6 +104,14 @@ complete -c mlv -n '__mlv_using_command runs' -l columns -r -d 'the fields to sh
 complete -c mlv -n '__mlv_using_command runs' -l json -d 'print machine-readable JSON on stdout'
 
 complete -c mlv -n '__mlv_using_command show' -l json -d 'print machine-readable JSON on stdout'
+
+complete -c mlv -n '__mlv_using_command metrics' -l json -d 'print machine-readable JSON on stdout'
+
+complete -c mlv -n '__mlv_using_command params' -l all -d 'also list the params that are the same'
+complete -c mlv -n '__mlv_using_command params' -l json -d 'print machine-readable JSON on stdout'
+
+complete -c mlv -n '__mlv_using_command compare' -l html -r -d 'also write an HTML report with a chart per metric to <file>'
+complete -c mlv -n '__mlv_using_command compare' -l json -d 'print machine-readable JSON on stdout'
 
 complete -c mlv -n '__mlv_using_command diff' -l exit-code -d 'exit 1 when there are differences'
 complete -c mlv -n '__mlv_using_command diff' -l json -d 'print machine-readable JSON on stdout'

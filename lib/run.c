@@ -374,27 +374,30 @@ static int kvlist_add(struct kvlist *l, const char *k, size_t klen, const char *
 }
 
 /*
- * Check "key=value" params against KNOWN and among themselves; append the new
- * ones to LINES (log lines) and KNOWN.
+ * Check "key=value" params (WHAT "param") or tags ("tag") against KNOWN and
+ * among themselves; append the new ones to KNOWN and, for params, to LINES
+ * (log lines; NULL for tags, which are not logged).
  */
-static int params_check(struct kvlist *known, const char *const *kv, int n, mlv_buf *lines)
+static int params_check(struct kvlist *known, const char *const *kv, int n, mlv_buf *lines, const char *what)
 {
 	int rc;
 	for (int i = 0; i < n; i++) {
 		size_t eq;
 		const char *v, *old;
-		if ((rc = split_kv(kv[i], &eq, "param")))
+		if ((rc = split_kv(kv[i], &eq, what)))
 			return rc;
 		v = kv[i] + eq + 1;
 		if ((old = kvlist_get(known, kv[i], eq))) {
 			if (strcmp(old, v))
 				return mlv_error_set(MLV_EINVALID,
-					"param '%.*s' is already '%s'; a param cannot change during a run (refused '%s')",
-					(int)eq, kv[i], old, v);
+					"%s '%.*s' is already '%s'; a %s cannot change during a run (refused '%s')",
+					what, (int)eq, kv[i], old, what, v);
 			continue;
 		}
 		if ((rc = kvlist_add(known, kv[i], eq, v)))
 			return rc;
+		if (!lines)
+			continue;
 		mlv_buf_puts(lines, "{\"t\":\"p\",\"k\":");
 		mlv_buf_put_json_string(lines, kv[i], eq);
 		mlv_buf_puts(lines, ",\"v\":");
@@ -455,7 +458,7 @@ int mlv_run_log_params(const char *dir, const char *id, const char *const *kv, i
 	if ((rc = log_path(&path, dir, id, "log")) || (rc = read_file(&text, path, LOG_MAX, "the run log")) ||
 	    (rc = log_each(&text, collect_param, &known)))
 		goto done;
-	if ((rc = params_check(&known, kv, n, &lines)))
+	if ((rc = params_check(&known, kv, n, &lines, "param")))
 		goto done;
 	if (lines.size)
 		rc = write_all(fd, &lines, id);
@@ -621,6 +624,7 @@ struct mlv_run {
 	int logfd, outfd, errfd;
 	int64_t start_ms, start_mono, end_ms, duration_ms;
 	struct kvlist params;
+	struct kvlist tags;
 	int has_git, dirty;
 	char commit[41];
 	mlv_buf diff;
@@ -769,7 +773,8 @@ int mlv_run_begin(mlv_run **out, mlv_store *st, const mlv_run_opts *opts)
 		rc = mlv_error_set(MLV_EINVALID, "run name '%s' is empty, too long or holds a newline", opts->name);
 		goto fail;
 	}
-	if ((rc = params_check(&r->params, opts->params, opts->nparams, &lines)))
+	if ((rc = params_check(&r->params, opts->params, opts->nparams, &lines, "param")) ||
+	    (rc = params_check(&r->tags, opts->tags, opts->ntags, NULL, "tag")))
 		goto fail;
 	for (int i = 0; i < opts->ndeps; i++)
 		if ((rc = add_dep(r, opts->deps[i])))
@@ -864,6 +869,7 @@ void mlv_run_free(mlv_run *r)
 	free(r->outpath);
 	free(r->errpath);
 	kvlist_release(&r->params);
+	kvlist_release(&r->tags);
 	mlv_buf_release(&r->diff);
 	mlv_buf_release(&r->deps);
 	mlv_buf_release(&r->env);
@@ -1291,6 +1297,22 @@ static void probes_json(mlv_run *r, mlv_buf *b)
 	}
 }
 
+/* ,"tags":{...} when the run has tags (records and summaries without tags stay as they were). */
+static void tags_json(const mlv_run *r, mlv_buf *b)
+{
+	if (!r->tags.n)
+		return;
+	mlv_buf_puts(b, ",\"tags\":{");
+	for (size_t i = 0; i < r->tags.n; i++) {
+		if (i)
+			mlv_buf_putc(b, ',');
+		put_str(b, r->tags.k[i]);
+		mlv_buf_putc(b, ':');
+		put_str(b, r->tags.v[i]);
+	}
+	mlv_buf_putc(b, '}');
+}
+
 int mlv_run_finish(mlv_run *r, const mlv_run_exit *ex, mlv_oid *record)
 {
 	const mlv_run_opts *o = r->opts;
@@ -1352,7 +1374,9 @@ int mlv_run_finish(mlv_run *r, const mlv_run_exit *ex, mlv_oid *record)
 		mlv_buf_putc(&rec, ':');
 		put_str(&rec, r->params.v[i]);
 	}
-	mlv_buf_puts(&rec, "},\"metrics\":");
+	mlv_buf_putc(&rec, '}');
+	tags_json(r, &rec);
+	mlv_buf_puts(&rec, ",\"metrics\":");
 	mlv_buf_put(&rec, metrics.ptr, metrics.size);
 	if (r->has_git) {
 		mlv_buf_printf(&rec, ",\"git\":{\"commit\":\"%s\",\"dirty\":%s", r->commit, r->dirty ? "true" : "false");
@@ -1413,7 +1437,9 @@ int mlv_run_finish(mlv_run *r, const mlv_run_exit *ex, mlv_oid *record)
 		mlv_buf_putc(&summary, ':');
 		put_str(&summary, r->params.v[i]);
 	}
-	if ((rc = mlv_buf_puts(&summary, "}}")))
+	mlv_buf_putc(&summary, '}');
+	tags_json(r, &summary);
+	if ((rc = mlv_buf_putc(&summary, '}')))
 		goto nomem;
 	if ((rc = mlv_json_canonical(&sumcanon, summary.ptr, summary.size)))
 		goto done;
@@ -1486,12 +1512,25 @@ done:
 	return rc;
 }
 
+/* The newest run named NAME ([0]) and, when the spec reads "key=value", the newest tagged so ([1]). */
 struct name_search {
 	const char *name;
-	char best[MLV_RUN_IDSZ + 1];
-	int64_t best_ms;
-	int found;
+	char *tagkey;            /* NULL when the spec is not key=value */
+	const char *tagval;
+	char best[2][MLV_RUN_IDSZ + 1];
+	int64_t best_ms[2];
+	int found[2];
 };
+
+static void name_pick(struct name_search *s, int which, const char *id, const cJSON *ms)
+{
+	int64_t t = cJSON_IsNumber(ms) ? (int64_t)ms->valuedouble : 0;
+	if (!s->found[which] || t > s->best_ms[which] || (t == s->best_ms[which] && strcmp(id, s->best[which]) > 0)) {
+		memcpy(s->best[which], id, sizeof(s->best[which]));
+		s->best_ms[which] = t;
+		s->found[which] = 1;
+	}
+}
 
 static int name_match(void *payload, const char *id, const mlv_oid *record, const char *summary, size_t len)
 {
@@ -1501,13 +1540,12 @@ static int name_match(void *payload, const char *id, const mlv_oid *record, cons
 	const cJSON *n = cJSON_GetObjectItemCaseSensitive(j, "name");
 	const cJSON *ms = cJSON_GetObjectItemCaseSensitive(j, "start_ms");
 	(void)record;
-	if (cJSON_IsString(n) && !strcmp(n->valuestring, s->name)) {
-		int64_t t = cJSON_IsNumber(ms) ? (int64_t)ms->valuedouble : 0;
-		if (!s->found || t > s->best_ms || (t == s->best_ms && strcmp(id, s->best) > 0)) {
-			memcpy(s->best, id, sizeof(s->best));
-			s->best_ms = t;
-			s->found = 1;
-		}
+	if (cJSON_IsString(n) && !strcmp(n->valuestring, s->name))
+		name_pick(s, 0, id, ms);
+	if (s->tagkey) {
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "tags"), s->tagkey);
+		if (cJSON_IsString(t) && !strcmp(t->valuestring, s->tagval))
+			name_pick(s, 1, id, ms);
 	}
 	cJSON_Delete(j);
 	return 0;
@@ -1557,14 +1595,27 @@ int mlv_run_resolve(mlv_store *st, char out[MLV_RUN_IDSZ + 1], const char *spec)
 			return rc;
 	}
 	{
-		struct name_search s = { spec, { 0 }, 0, 0 };
-		if ((rc = mlv_run_list(st, name_match, &s)))
-			return rc;
-		if (s.found) {
-			memcpy(out, s.best, MLV_RUN_IDSZ + 1);
-			return 0;
+		struct name_search s;
+		const char *eq = strchr(spec, '=');
+		memset(&s, 0, sizeof(s));
+		s.name = spec;
+		if (eq && mlv_run_key_valid(spec, (size_t)(eq - spec))) {
+			if (!(s.tagkey = strndup(spec, (size_t)(eq - spec))))
+				return mlv_error_set(MLV_ENOMEM, "out of memory");
+			s.tagval = eq + 1;
 		}
+		rc = mlv_run_list(st, name_match, &s);
+		free(s.tagkey);
+		if (rc)
+			return rc;
+		for (int w = 0; w < 2; w++)
+			if (s.found[w]) {
+				memcpy(out, s.best[w], MLV_RUN_IDSZ + 1);
+				return 0;
+			}
 	}
+	if (strchr(spec, '='))
+		return mlv_error_set(MLV_ENOTFOUND, "no run '%s' (neither a run id, a run name nor a tag)", spec);
 	return mlv_error_set(MLV_ENOTFOUND, "no run '%s' (neither a run id nor a run name)", spec);
 }
 

@@ -105,6 +105,41 @@ step "Every version stays reachable through git: the diff and the log of a track
 run mlv diff HEAD~1 HEAD
 run mlv log data/train.csv
 
+step "Experiments: every run recorded, with its params, metrics by step, data and git commit"
+# the training script calls mlv log-metric / log-param: the binary must be on PATH
+case $MLV in */*) PATH="$(cd "$(dirname "$MLV")" && pwd):$PATH"; export PATH ;; esac
+cat > train.sh <<'EOS'
+# A stand-in for training: loss falls and AUC rises with each epoch, faster with a larger lr.
+lr=$1 epochs=$2
+mlv log-param lr="$lr" epochs="$epochs"
+i=0
+while [ "$i" -lt "$epochs" ]; do
+	mlv log-metric --step "$i" $(awk -v lr="$lr" -v i="$i" 'BEGIN {
+		loss = 0.55 * exp(-lr * 12 * (i + 1)) + 0.2; printf "loss=%.4f auc=%.4f", loss, 1.05 - loss }')
+	i=$((i + 1))
+done
+echo "trained for $epochs epochs at lr=$lr"
+EOS
+run cat train.sh
+# runs record the git commit, and whether tracked files differ from it: commit first
+run git add data/images.mlv data/.gitignore
+run git commit -q -m "track the images"
+run mlv run -n baseline -t stage=baseline --dep data/train.csv -- sh train.sh 0.05 6
+run mlv run -n tuned --dep data/train.csv -- sh train.sh 0.2 8
+
+step "Which run is best? Sort by a metric, descending; filter with an expression"
+run mlv runs --sort -metrics.auc --columns id,name,status,duration,metrics.auc,metrics.loss,params.lr
+printf '$ mlv runs --filter '\''metrics.auc > 0.8 and params.epochs >= 8'\'' --columns id,name,metrics.auc\n'
+mlv runs --filter 'metrics.auc > 0.8 and params.epochs >= 8' --columns id,name,metrics.auc
+
+step "What changed between the two runs"
+run mlv params diff baseline tuned
+run mlv metrics diff stage=baseline tuned
+run mlv compare baseline tuned
+printf '$ mlv compare --html runs.html baseline tuned\n'
+mlv compare --html runs.html baseline tuned >/dev/null
+printf 'report: runs.html, %s bytes, one self-contained page with a chart per metric\n' "$(wc -c < runs.html)"
+
 step "Monitoring: has this week's data drifted from the training data?"
 awk 'BEGIN {
 	srand(99); print "id,age,income,city,label";

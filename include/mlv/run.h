@@ -50,11 +50,13 @@ typedef struct mlv_run_opts {
 	int nmetrics_files;
 	const char *cwd;                  /* where paths are relative to; git is looked up from it */
 	int no_python;                    /* do not probe python3 */
+	const char *const *tags;          /* "key=value" each: labels set when the run starts */
+	int ntags;
 } mlv_run_opts;
 
 /*
- * Start a run in store ST. Validates every param ("key=value", key as for
- * mlv_run_key_valid; the same key twice with different values is
+ * Start a run in store ST. Validates every param and tag ("key=value", key
+ * as for mlv_run_key_valid; the same key twice with different values is
  * MLV_EINVALID) and every dep (must exist: a tracked path's pointer id, else
  * the file's SHA-256; a directory must be tracked). OPTS and what it points
  * to must outlive the run. Free with mlv_run_free (which, before finish,
@@ -133,7 +135,8 @@ int mlv_run_log_params(const char *dir, const char *id, const char *const *kv, i
 /*
  * Resolve SPEC to a run id (OUT: 32 hex + NUL): a unique prefix of at least
  * MLV_RUN_MINPREFIX hex digits of an id, else a run name (the run with that
- * name that started last). MLV_EAMBIGUOUS lists the candidates;
+ * name that started last), else "key=value": the run tagged so that started
+ * last. MLV_EAMBIGUOUS lists the candidates;
  * MLV_ENOTFOUND "no run 'x' (neither a run id nor a run name)".
  */
 int mlv_run_resolve(mlv_store *st, char out[MLV_RUN_IDSZ + 1], const char *spec);
@@ -144,9 +147,9 @@ int mlv_run_read(mlv_store *st, const char *id, mlv_oid *record, mlv_buf *json);
 /*
  * Call FN for every recorded run, in id order, with its id, record id and
  * summary: canonical JSON with "commit", "dirty", "duration_ms", "metrics"
- * (latest values), "name", "params", "start", "start_ms", "status" (those
- * that apply). The strings live until FN returns. A non-zero return stops
- * and is returned.
+ * (latest values), "name", "params", "start", "start_ms", "status", "tags"
+ * (those that apply; "tags" only when the run has some). The strings live
+ * until FN returns. A non-zero return stops and is returned.
  */
 typedef int (*mlv_run_list_fn)(void *payload, const char *id, const mlv_oid *record,
 	const char *summary, size_t len);

@@ -332,3 +332,57 @@ run ${id:0:8} (bad): exit 0, $(record .duration_ms)ms"
 	run mlv run --bogus -- true
 	assert_status 129
 }
+
+@test "run --tag: tags are recorded, shown, listed, filtered as tags.K, and key=value is a spec" {
+	MLV_TEST_RUN_ID=aaaa0000000000000000000000000001 mlv run -n a -t stage=baseline -t owner=ana -- true 2>/dev/null
+	sleep 0.01
+	MLV_TEST_RUN_ID=bbbb0000000000000000000000000002 mlv run -n b --tag stage=tuned -- true 2>/dev/null
+	sleep 0.01
+	MLV_TEST_RUN_ID=cccc0000000000000000000000000003 mlv run -n c -- true 2>/dev/null
+	assert_eq "$(mlv show --json a | jq -c .run.tags)" '{"owner":"ana","stage":"baseline"}'
+	# a run without tags has no tags member
+	assert_eq "$(mlv show --json c | jq -c .run.tags)" null
+	run mlv show a
+	[[ "$output" == *"
+tags
+  owner = ana
+  stage = baseline
+"* ]]
+	assert_eq "$(mlv runs --json | jq -c '[.runs[] | .tags]')" '[null,{"stage":"tuned"},{"owner":"ana","stage":"baseline"}]'
+	assert_eq "$(mlv runs --columns name,tags.stage,tags.owner)" "name  tags.stage  tags.owner
+c     -           -
+b     tuned       -
+a     baseline    ana"
+	# the default columns end with the tags
+	assert_eq "$(mlv runs | head -1)" "id        start                name  status  duration  tags.owner  tags.stage"
+	assert_eq "$(mlv runs --json --filter 'tags.stage == "baseline" or tags.owner == "bob"' | jq -r '[.runs[].name] | join(" ")')" a
+	assert_eq "$(mlv runs --json --filter 'tags.stage != "baseline"' | jq -r '[.runs[].name] | join(" ")')" b
+	assert_eq "$(mlv runs --json --filter 'tags.stage == null' | jq -r '[.runs[].name] | join(" ")')" c
+	# key=value names the newest run tagged so; a name is tried first
+	assert_eq "$(mlv show --json stage=tuned | jq -r .id)" bbbb0000000000000000000000000002
+	MLV_TEST_RUN_ID=dddd0000000000000000000000000004 mlv run -n stage=tuned -- true 2>/dev/null
+	assert_eq "$(mlv show --json stage=tuned | jq -r .id)" dddd0000000000000000000000000004
+	run --separate-stderr mlv show stage=nope
+	assert_status 128
+	assert_eq "$stderr" "mlv: error: no run 'stage=nope' (neither a run id, a run name nor a tag)"
+}
+
+@test "run --tag: a bad tag is refused before the command runs, and nothing is recorded" {
+	for bad in 'a=1 -t a=2' 'noequals' 'b@d=1' '=v'; do
+		# shellcheck disable=SC2086
+		run --separate-stderr mlv run -t $bad -- touch ran
+		assert_status 128
+		[ ! -e ran ]
+	done
+	run --separate-stderr mlv run -t a=1 -t a=2 -- touch ran
+	assert_eq "$stderr" "mlv: error: tag 'a' is already '1'; a tag cannot change during a run (refused '2')"
+	run --separate-stderr mlv run -t noequals -- touch ran
+	assert_eq "$stderr" "mlv: error: tag 'noequals' is not <key>=<value>"
+	run --separate-stderr mlv run -t 'b@d=1' -- touch ran
+	assert_eq "$stderr" "mlv: error: tag key 'b@d' is not valid (letters, digits, '_', '-', '.', '/')"
+	assert_eq "$(mlv runs --json | jq -c .runs)" "[]"
+	assert_eq "$(ls .mlv/runs)" ""
+	# the same tag twice with the same value is fine
+	mlv run -t a=1 -t a=1 -- true 2>/dev/null
+	assert_eq "$(record .tags)" '{"a":"1"}'
+}

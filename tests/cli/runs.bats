@@ -51,6 +51,26 @@ aaaa0000  a     0       0.8          xgb"
 	assert_eq "$(names --filter 'metrics.loss < 1 or metrics.loss >= 1')" ""
 }
 
+@test "runs: an unknown field is missing, not an error: it matches no run and sorts last" {
+	# neither metrics., params. nor tags.: a misspelling or a field that does not exist
+	for f in 'colour == "red"' 'metric.auc > 0' 'metrics > 0' 'tags.stage == "x"' 'not (bogus == 1)'; do
+		run --separate-stderr mlv runs --json --filter "$f"
+		assert_status 0
+		assert_eq "$stderr" "" "stderr of --filter '$f'"
+		assert_eq "$(jq -c .runs <<<"$output")" "[]" "runs matching '$f'"
+	done
+	assert_eq "$(names --filter 'bogus == null')" "c b a"
+	# all missing: the order stays newest first, either way
+	assert_eq "$(names --sort colour)" "c b a"
+	assert_eq "$(names --sort -colour)" "c b a"
+	run --separate-stderr mlv runs --columns name,colour
+	assert_status 0
+	assert_eq "$output" "name  colour
+c     -
+b     -
+a     -"
+}
+
 @test "runs --filter: a syntax error shows the column and a caret; exit 128" {
 	run --separate-stderr mlv runs --filter 'metrics.auc > and 1'
 	assert_status 128

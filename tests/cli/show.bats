@@ -68,6 +68,7 @@ metrics   (latest)
 	MLV_TEST_RUN_ID=abcd0000000000000000000000000002 mlv run -- true 2>/dev/null
 	run --separate-stderr mlv show abcd
 	assert_status 128
+	assert_eq "$output" ""
 	assert_eq "$stderr" "mlv: error: run prefix 'abcd' is ambiguous: 2 runs match (abcd0000000000000000000000000001, abcd0000000000000000000000000002)"
 	assert_eq "$(mlv show --json ABCD00000000000000000000000000002 2>&1 | head -c 5)" "mlv: "
 	assert_eq "$(mlv show --json abcd0000000000000000000000000002 | jq -r .id)" abcd0000000000000000000000000002
