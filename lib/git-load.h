@@ -27,6 +27,7 @@
 	X(git_commit_tree_id) \
 	X(git_config_free) \
 	X(git_config_get_path) \
+	X(git_config_open_default) \
 	X(git_config_get_string_buf) \
 	X(git_diff_free) \
 	X(git_diff_options_init) \

@@ -116,6 +116,7 @@ struct mlv_index {
 	MDB_env *env;
 	MDB_dbi chunks, objects, packs, refs, meta, stat;
 	MDB_dbi runs;   /* run id (32 hex) -> record id + summary (run.c) */
+	MDB_dbi registry; /* derived state of the model registry (registry.c, registry.h) */
 };
 
 int mlv__index_open(struct mlv_index *ix, const char *dir);
@@ -142,6 +143,17 @@ int mlv__index_add_pack(MDB_txn *txn, struct mlv_index *ix, const char *name, ui
 
 int mlv__index_get_chunk(MDB_txn *txn, struct mlv_index *ix, const mlv_oid *id, struct mlv_chunk_loc *out);
 int mlv__index_get_object(MDB_txn *txn, struct mlv_index *ix, const mlv_oid *id, struct mlv_object_rec *out);
+
+/*
+ * The index half of mlv_writer_commit, inside the caller's write
+ * transaction TXN (so that new objects and what names them become visible
+ * together): the pack is made durable first (once, however often this is
+ * retried), then its objects are added to TXN. After TXN commits, call
+ * mlv__writer_set_committed. If TXN is aborted for good, the pack stays
+ * unindexed and gc removes it.
+ */
+int mlv__writer_commit_in(mlv_writer *w, MDB_txn *txn);
+void mlv__writer_set_committed(mlv_writer *w);
 
 /* ---- an id -> value map (oidmap.c); values are non-zero ---- */
 
