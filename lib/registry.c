@@ -908,7 +908,8 @@ static int prefix_each(MDB_txn *txn, MDB_dbi dbi, const void *prefix, size_t n, 
 	int r, rc = 0;
 	if ((r = mdb_cursor_open(txn, dbi, &cur)))
 		return mlv__index_error(r, "read");
-	for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); r == 0 && !rc; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	for (r = mdb_cursor_get(cur, &k, &v, n ? MDB_SET_RANGE : MDB_FIRST); r == 0 && !rc;
+	     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (k.mv_size < n || memcmp(k.mv_data, prefix, n))
 			break;
 		rc = fn(payload, &k, &v);
