@@ -115,3 +115,21 @@ fraud  latest 1"
 	assert_eq "$output" ""
 	assert_eq "$(mlv models --json)" '{"schema":"mlv.models/1","models":[]}'
 }
+
+@test "fsck: counts the chains; --rebuild-index replays them; a damaged event is a bad chain" {
+	run --separate-stderr mlv fsck
+	assert_status 0
+	[[ "$stderr" == *", 1 model with 6 events: no problems" ]]
+	assert_eq "$(mlv fsck --json | jq -c '[.models, .events, .ok]')" "[1,6,true]"
+	run mlv fsck --rebuild-index
+	assert_status 0
+	assert_eq "$(mlv history churn --at 2026-03-01T10:03:30Z)" "production  churn@2  (since 2026-03-01T10:03:00.000Z, event 4)"
+	# the newest pack holds only the last event: damage its bytes
+	mlv promote churn@2 staging >/dev/null
+	pack=$(ls -t .mlv/objects/pack/*.pack | head -1)
+	chmod u+w "$pack"
+	flip_byte "$pack" 80
+	run --separate-stderr mlv fsck
+	assert_status 1
+	[[ "$output" == *"bad-chain "*"event 7 of model 'churn' ("*") cannot be read"* ]]
+}
