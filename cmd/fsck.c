@@ -40,6 +40,7 @@ struct fsck_cmd_result {
 	struct fsck_problem *problems;
 	size_t n, alloc;
 	int oom;   /* a problem could not be recorded */
+	uint64_t models, events, reg_problems; /* the registry's chains */
 };
 
 static void collect(void *payload, const char *kind, const mlv_oid *oid, const char *message)
@@ -76,7 +77,8 @@ static void collect(void *payload, const char *kind, const mlv_oid *oid, const c
 
 static uint64_t nproblems(const struct fsck_cmd_result *r)
 {
-	return r->res.problems > r->n ? r->res.problems : r->n;
+	uint64_t n = r->res.problems + r->reg_problems;
+	return n > r->n ? n : r->n;
 }
 
 static int print_human(const struct fsck_cmd_result *r)
@@ -101,6 +103,9 @@ static int print_human(const struct fsck_cmd_result *r)
 	fprintf(stderr, "checked %llu packs, %llu chunks, %llu objects",
 		(unsigned long long)r->res.packs, (unsigned long long)r->res.chunks,
 		(unsigned long long)r->res.objects);
+	if (r->models)
+		fprintf(stderr, ", %llu model%s with %llu events", (unsigned long long)r->models,
+			r->models == 1 ? "" : "s", (unsigned long long)r->events);
 	if (nproblems(r))
 		fprintf(stderr, ": %llu problem%s\n", (unsigned long long)nproblems(r),
 			nproblems(r) == 1 ? "" : "s");
@@ -115,9 +120,9 @@ static int print_json(const struct fsck_cmd_result *r)
 	int err = 0, ret;
 
 	err |= mlv_buf_printf(&out, "{\"schema\":\"mlv.fsck/1\",\"packs\":%llu,\"chunks\":%llu,"
-		"\"objects\":%llu,\"bytes\":%llu,", (unsigned long long)r->res.packs,
+		"\"objects\":%llu,\"bytes\":%llu,\"models\":%llu,\"events\":%llu,", (unsigned long long)r->res.packs,
 		(unsigned long long)r->res.chunks, (unsigned long long)r->res.objects,
-		(unsigned long long)r->res.bytes);
+		(unsigned long long)r->res.bytes, (unsigned long long)r->models, (unsigned long long)r->events);
 	if (r->rebuilt)
 		err |= mlv_buf_printf(&out, "\"rebuilt\":{\"objects\":%llu,\"chunks\":%llu,\"skipped\":%llu},",
 			(unsigned long long)r->rebuilt_objects, (unsigned long long)r->rebuilt_chunks,
@@ -165,6 +170,11 @@ int cmd_fsck(int argc, const char **argv, struct mlv_ctx *ctx)
 	opts.report = collect;
 	opts.payload = &r;
 	if ((rc = mlv_fsck(ctx->store, &opts, &r.res)) != 0)
+		goto done;
+	/* the registry: every chain links up, and the index equals its replay */
+	if (opt_rebuild && (rc = mlv_registry_rebuild(ctx->store, NULL, NULL)) != 0)
+		goto done;
+	if ((rc = mlv_registry_check(ctx->store, collect, &r, &r.models, &r.events, &r.reg_problems)) != 0)
 		goto done;
 	if (r.oom) {
 		ret = mlv_die("out of memory while recording problems");

@@ -3,7 +3,7 @@
 # regenerate with `make completions`, do not edit.
 
 _mlv_global_opts="--version -h --help --list-cmds -C"
-_mlv_commands="init help version track status checkout untrack run log-metric log-param runs show metrics params compare diff log install-hooks drift schema validate hash-object cat-object ls-tree rev-parse fsck gc"
+_mlv_commands="init help version track status checkout untrack run log-metric log-param runs show metrics params compare register promote approve rollback unalias deprecate models history resolve get diff log install-hooks drift schema validate hash-object cat-object ls-tree rev-parse fsck gc"
 
 # _mlv_opts COMMAND: the options of COMMAND
 _mlv_opts()
@@ -24,6 +24,16 @@ _mlv_opts()
 	metrics) echo "--json" ;;
 	params) echo "--all --json" ;;
 	compare) echo "--html --json" ;;
+	register) echo "--run --metric --param --tag --message --json" ;;
+	promote) echo "--gate --message --json" ;;
+	approve) echo "--message --json" ;;
+	rollback) echo "--to --message --json" ;;
+	unalias) echo "--message --json" ;;
+	deprecate) echo "--message --json" ;;
+	models) echo "--json" ;;
+	history) echo "--alias --at --json" ;;
+	resolve) echo "--json" ;;
+	get) echo "--output --json" ;;
 	diff) echo "--exit-code --json" ;;
 	log) echo "--max-count --json" ;;
 	install-hooks) echo "--json" ;;
@@ -58,6 +68,16 @@ _mlv_argopts()
 	metrics) echo "" ;;
 	params) echo "" ;;
 	compare) echo "--html" ;;
+	register) echo "--run --metric --param --tag --message -m" ;;
+	promote) echo "--gate --message -m" ;;
+	approve) echo "--message -m" ;;
+	rollback) echo "--to --message -m" ;;
+	unalias) echo "--message -m" ;;
+	deprecate) echo "--message -m" ;;
+	models) echo "" ;;
+	history) echo "--alias --at" ;;
+	resolve) echo "" ;;
+	get) echo "--output -o" ;;
 	diff) echo "" ;;
 	log) echo "--max-count -n" ;;
 	install-hooks) echo "" ;;

@@ -54,6 +54,16 @@ complete -c mlv -n __mlv_needs_command -a show -d 'show everything recorded of a
 complete -c mlv -n __mlv_needs_command -a metrics -d 'compare the latest metrics of two runs: values, absolute and relative change'
 complete -c mlv -n __mlv_needs_command -a params -d 'compare the params of two runs'
 complete -c mlv -n __mlv_needs_command -a compare -d 'compare runs side by side, or in an HTML report with a chart per metric'
+complete -c mlv -n __mlv_needs_command -a register -d 'store a model artifact as the next version of a model'
+complete -c mlv -n __mlv_needs_command -a promote -d 'move an alias to a model version, after its gates pass'
+complete -c mlv -n __mlv_needs_command -a approve -d 'approve a model version for an alias'
+complete -c mlv -n __mlv_needs_command -a rollback -d 'move an alias back to the version it held before'
+complete -c mlv -n __mlv_needs_command -a unalias -d 'remove an alias of a model'
+complete -c mlv -n __mlv_needs_command -a deprecate -d 'mark a model version so that it cannot be promoted'
+complete -c mlv -n __mlv_needs_command -a models -d 'list the models, their latest versions and aliases'
+complete -c mlv -n __mlv_needs_command -a history -d 'show the events of a model, or where its aliases pointed at a time'
+complete -c mlv -n __mlv_needs_command -a resolve -d 'print the version and artifact id a model spec names'
+complete -c mlv -n __mlv_needs_command -a get -d 'write out the artifact of a model version'
 complete -c mlv -n __mlv_needs_command -a diff -d 'show what changed in tracked data between revisions or the work tree'
 complete -c mlv -n __mlv_needs_command -a log -d 'show the versions of a tracked path through git history'
 complete -c mlv -n __mlv_needs_command -a install-hooks -d 'install git hooks that keep tracked data in step with git'
@@ -71,7 +81,7 @@ complete -c mlv -n '__mlv_using_command init' -s q -l quiet -d 'print nothing bu
 complete -c mlv -n '__mlv_using_command init' -l store -r -d 'keep objects in the shared store <dir> (created if missing)'
 complete -c mlv -n '__mlv_using_command init' -l json -d 'print machine-readable JSON on stdout'
 
-complete -c mlv -n '__mlv_using_command help' -f -a 'init help version track status checkout untrack run log-metric log-param runs show metrics params compare diff log install-hooks drift schema validate hash-object cat-object ls-tree rev-parse fsck gc'
+complete -c mlv -n '__mlv_using_command help' -f -a 'init help version track status checkout untrack run log-metric log-param runs show metrics params compare register promote approve rollback unalias deprecate models history resolve get diff log install-hooks drift schema validate hash-object cat-object ls-tree rev-parse fsck gc'
 
 complete -c mlv -n '__mlv_using_command version' -l json -d 'print machine-readable JSON on stdout'
 
@@ -112,6 +122,41 @@ complete -c mlv -n '__mlv_using_command params' -l json -d 'print machine-readab
 
 complete -c mlv -n '__mlv_using_command compare' -l html -r -d 'also write an HTML report with a chart per metric to <file>'
 complete -c mlv -n '__mlv_using_command compare' -l json -d 'print machine-readable JSON on stdout'
+
+complete -c mlv -n '__mlv_using_command register' -l run -r -d 'the run that made it: its params, metrics, data and commit'
+complete -c mlv -n '__mlv_using_command register' -l metric -r -d 'a metric (adds to or overrides the run\'s)'
+complete -c mlv -n '__mlv_using_command register' -l param -r -d 'a parameter (adds to or overrides the run\'s)'
+complete -c mlv -n '__mlv_using_command register' -l tag -r -d 'a tag'
+complete -c mlv -n '__mlv_using_command register' -s m -l message -r -d 'why this version exists'
+complete -c mlv -n '__mlv_using_command register' -l json -d 'print machine-readable JSON on stdout'
+
+complete -c mlv -n '__mlv_using_command promote' -l gate -r -d 'a condition the version must meet (see mlv help expressions)'
+complete -c mlv -n '__mlv_using_command promote' -s m -l message -r -d 'why'
+complete -c mlv -n '__mlv_using_command promote' -l json -d 'print machine-readable JSON on stdout'
+
+complete -c mlv -n '__mlv_using_command approve' -s m -l message -r -d 'why'
+complete -c mlv -n '__mlv_using_command approve' -l json -d 'print machine-readable JSON on stdout'
+
+complete -c mlv -n '__mlv_using_command rollback' -l to -r -d 'the version to go back to (default: the one before)'
+complete -c mlv -n '__mlv_using_command rollback' -s m -l message -r -d 'why'
+complete -c mlv -n '__mlv_using_command rollback' -l json -d 'print machine-readable JSON on stdout'
+
+complete -c mlv -n '__mlv_using_command unalias' -s m -l message -r -d 'why'
+complete -c mlv -n '__mlv_using_command unalias' -l json -d 'print machine-readable JSON on stdout'
+
+complete -c mlv -n '__mlv_using_command deprecate' -s m -l message -r -d 'why'
+complete -c mlv -n '__mlv_using_command deprecate' -l json -d 'print machine-readable JSON on stdout'
+
+complete -c mlv -n '__mlv_using_command models' -l json -d 'print machine-readable JSON on stdout'
+
+complete -c mlv -n '__mlv_using_command history' -l alias -r -d 'only the events of this alias'
+complete -c mlv -n '__mlv_using_command history' -l at -r -d 'where the aliases pointed at TIME (ISO 8601 or @epoch)'
+complete -c mlv -n '__mlv_using_command history' -l json -d 'print machine-readable JSON on stdout'
+
+complete -c mlv -n '__mlv_using_command resolve' -l json -d 'print machine-readable JSON on stdout'
+
+complete -c mlv -n '__mlv_using_command get' -s o -l output -r -d 'where to write it (default: stdout, files only)'
+complete -c mlv -n '__mlv_using_command get' -l json -d 'print machine-readable JSON on stdout'
 
 complete -c mlv -n '__mlv_using_command diff' -l exit-code -d 'exit 1 when there are differences'
 complete -c mlv -n '__mlv_using_command diff' -l json -d 'print machine-readable JSON on stdout'

@@ -989,6 +989,15 @@ int mlv_repo_identity(mlv_repo *repo, char **name, char **email)
 			goto done;
 		if (!*email && (rc = config_string(cfg, "user.email", email)) != 0)
 			goto done;
+	} else if (!*name || !*email) {
+		/* no repository: the user's global and system configuration, when libgit2 is there */
+		if (ensure_init() == 0 && git_config_open_default(&cfg) == 0) {
+			if (!*name && (rc = config_string(cfg, "user.name", name)) != 0)
+				goto done;
+			if (!*email && (rc = config_string(cfg, "user.email", email)) != 0)
+				goto done;
+		}
+		mlv_error_clear();
 	}
 	if (!*name || !*email) {
 		struct passwd *pw = getpwuid(getuid());
@@ -1011,7 +1020,8 @@ int mlv_repo_identity(mlv_repo *repo, char **name, char **email)
 oom:
 	rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 done:
-	git_config_free(cfg);
+	if (cfg) /* libgit2 may never have been loaded */
+		git_config_free(cfg);
 	if (rc) {
 		free(*name);
 		free(*email);

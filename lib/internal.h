@@ -116,6 +116,7 @@ struct mlv_index {
 	MDB_env *env;
 	MDB_dbi chunks, objects, packs, refs, meta, stat;
 	MDB_dbi runs;   /* run id (32 hex) -> record id + summary (run.c) */
+	MDB_dbi registry; /* derived state of the model registry (registry.c, registry.h) */
 };
 
 int mlv__index_open(struct mlv_index *ix, const char *dir);
@@ -142,6 +143,17 @@ int mlv__index_add_pack(MDB_txn *txn, struct mlv_index *ix, const char *name, ui
 
 int mlv__index_get_chunk(MDB_txn *txn, struct mlv_index *ix, const mlv_oid *id, struct mlv_chunk_loc *out);
 int mlv__index_get_object(MDB_txn *txn, struct mlv_index *ix, const mlv_oid *id, struct mlv_object_rec *out);
+
+/*
+ * The index half of mlv_writer_commit, inside the caller's write
+ * transaction TXN (so that new objects and what names them become visible
+ * together): the pack is made durable first (once, however often this is
+ * retried), then its objects are added to TXN. After TXN commits, call
+ * mlv__writer_set_committed. If TXN is aborted for good, the pack stays
+ * unindexed and gc removes it.
+ */
+int mlv__writer_commit_in(mlv_writer *w, MDB_txn *txn);
+void mlv__writer_set_committed(mlv_writer *w);
 
 /* ---- an id -> value map (oidmap.c); values are non-zero ---- */
 
@@ -173,6 +185,7 @@ struct mlv_store {
 	int lockfd_gc;       /* .mlv/locks/gc.lock */
 	int *packfds;        /* open pack files by number, -1 when closed */
 	uint32_t npackfds;
+	uint32_t packfds_open; /* how many of them are open */
 };
 
 /* Take/release a lock file with flock, waiting up to the lock timeout. */
@@ -186,6 +199,15 @@ void mlv__pack_name(char out[64]);
 
 /* Forget cached pack fds (after gc replaced packs). */
 void mlv__pack_fds_close(mlv_store *st);
+
+/*
+ * Close the cached pack fds when more than MLV_PACK_FDS_MAX are open, so
+ * that a walk over every object of a store with very many packs (each
+ * registry event is one) stays below the open-file limit. Only between
+ * reads: no fd handed out before may be in use.
+ */
+#define MLV_PACK_FDS_MAX 64
+void mlv__pack_fds_trim(mlv_store *st);
 
 /* Read and decode a manifest at LOC into M. */
 int mlv__manifest_read(mlv_store *st, MDB_txn *txn, const mlv_oid *oid,

@@ -105,6 +105,8 @@ struct mlv_writer {
 	void *progress_payload;
 	uint64_t last_size;     /* bytes of the last object added */
 	int committed;
+	int prepared;           /* the pack is durable under its final name (writer_prepare) */
+	char packname[64];      /* that name, "" when nothing needed a pack */
 };
 
 void mlv_writer_set_progress(mlv_writer *w, mlv_progress_fn fn, void *payload)
@@ -838,13 +840,12 @@ fail:
 	return rc == MDB_MAP_FULL ? rc : mlv__index_error(rc, "write");
 }
 
-int mlv_writer_commit(mlv_writer *w)
+/* Make the pack durable under its final name, once: what is left is the index transaction. */
+static int writer_prepare(mlv_writer *w)
 {
-	struct commit_ctx c = { w, NULL };
 	mlv_buf final = MLV_BUF_INIT;
-	char name[64];
 	int rc = 0, err;
-	if (w->committed)
+	if (w->prepared)
 		return 0;
 	if (w->write_err)
 		return mlv_error_set(MLV_EIO, "cannot commit: an earlier write to the store failed");
@@ -856,8 +857,8 @@ int mlv_writer_commit(mlv_writer *w)
 		fchmod(w->fd, 0444); /* packs are immutable; readable by a shared store's users */
 		close(w->fd);
 		w->fd = -1;
-		mlv__pack_name(name);
-		if (mlv_buf_printf(&final, "%s/%s", w->st->packdir, name))
+		mlv__pack_name(w->packname);
+		if (mlv_buf_printf(&final, "%s/%s", w->st->packdir, w->packname))
 			return MLV_ENOMEM;
 		if ((err = mlv_io_rename(w->tmppath.ptr, final.ptr))) {
 			rc = mlv_error_set_errno(MLV_EIO, -err, "cannot move a new pack into place");
@@ -868,14 +869,40 @@ int mlv_writer_commit(mlv_writer *w)
 			rc = mlv_error_set_errno(MLV_EIO, -err, "cannot write to the store");
 			goto done;
 		}
-		c.packname = name;
 	}
+	w->prepared = 1;
+done:
+	mlv_buf_release(&final);
+	return rc;
+}
+
+int mlv__writer_commit_in(mlv_writer *w, MDB_txn *txn)
+{
+	struct commit_ctx c = { w, NULL };
+	int rc;
+	if (w->committed)
+		return 0;
+	if ((rc = writer_prepare(w)))
+		return rc;
+	c.packname = w->packname[0] ? w->packname : NULL;
+	return w->nobjs || w->nchunks ? commit_txn(&c, txn) : 0;
+}
+
+void mlv__writer_set_committed(mlv_writer *w) { w->committed = 1; }
+
+int mlv_writer_commit(mlv_writer *w)
+{
+	struct commit_ctx c = { w, NULL };
+	int rc;
+	if (w->committed)
+		return 0;
+	if ((rc = writer_prepare(w)))
+		return rc;
+	c.packname = w->packname[0] ? w->packname : NULL;
 	if (w->nobjs || w->nchunks)
 		rc = mlv__index_write(w->st, commit_txn, &c);
 	if (!rc)
 		w->committed = 1;
-done:
-	mlv_buf_release(&final);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 
 #include "mlv/error.h"
 #include "mlv/git.h"
+#include "mlv/registry.h"
 #include "mlv/spec.h"
 #include "mlv/worktree.h"
 
@@ -18,6 +19,7 @@ const char *mlv_spec_kind_name(mlv_spec_kind k)
 	case MLV_SPEC_OID: return "oid";
 	case MLV_SPEC_PATH: return "path";
 	case MLV_SPEC_PATH_REV: return "path@rev";
+	case MLV_SPEC_MODEL: return "model";
 	}
 	return "unknown";
 }
@@ -180,7 +182,18 @@ int mlv_spec_resolve(mlv_spec *out, mlv_store *st, const char *cwd, const char *
 			free(msg);
 		}
 	} else if ((at = find_at(text)) != NULL) {
-		rc = resolve_path_rev(out, cwd, text, at);
+		char name[MLV_REG_NAME_MAX + 1];
+		const char *ref;
+		/* NAME@REF is a model version when a model NAME exists; else path@rev */
+		if (mlv_registry_spec_split(text, name, &ref) && (rc = mlv_registry_exists(st, name)) != 0) {
+			if (rc == 1) {
+				out->kind = MLV_SPEC_MODEL;
+				if ((rc = mlv_registry_resolve(st, text, &out->model)) == 0)
+					out->oid = out->model.artifact;
+			}
+		} else {
+			rc = resolve_path_rev(out, cwd, text, at);
+		}
 	} else {
 		rc = resolve_path(out, st, cwd, text);
 		if (rc == 1)

@@ -16,7 +16,8 @@ enum {
 	MLV_ECORRUPT = -6,   /* stored data fails verification */
 	MLV_EINVALID = -7,   /* bad input: malformed id, spec, path, tree... */
 	MLV_ENOMEM = -8,     /* allocation failed */
-	MLV_EIO = -9         /* operating-system I/O error (errno kept in the message) */
+	MLV_EIO = -9,        /* operating-system I/O error (errno kept in the message) */
+	MLV_ECONFLICT = -10  /* a compare-and-swap lost: what it read changed meanwhile */
 };
 
 /*

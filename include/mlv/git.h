@@ -115,7 +115,8 @@ int mlv_worktree_pointer_roots(const char *root, mlv_root_emit_fn emit, void *pa
 /*
  * The identity acting: $GIT_AUTHOR_NAME / $GIT_AUTHOR_EMAIL, else git
  * user.name / user.email, else the OS user (and "<user>@<host>"). REPO may
- * be NULL (no git configuration then). Caller frees both (malloc'd).
+ * be NULL: the user's global (and system) git configuration is read then.
+ * Caller frees both (malloc'd).
  */
 int mlv_repo_identity(mlv_repo *repo, char **name, char **email);
 

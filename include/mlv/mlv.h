@@ -15,4 +15,5 @@
 #include "mlv/csv.h"
 #include "mlv/stats.h"
 #include "mlv/expr.h"
+#include "mlv/registry.h"
 #endif

@@ -8,15 +8,17 @@
 #include "mlv/oid.h"
 #include "mlv/object.h"
 #include "mlv/pointer.h"
+#include "mlv/registry.h"
 #include "mlv/store.h"
 
 typedef enum mlv_spec_kind {
 	MLV_SPEC_OID = 1,      /* a full id or a unique prefix, optionally "sha256:<hex>" */
 	MLV_SPEC_PATH = 2,     /* a tracked path: its pointer file in the work tree */
-	MLV_SPEC_PATH_REV = 3  /* "path@rev": the path's pointer as of a git revision */
+	MLV_SPEC_PATH_REV = 3, /* "path@rev": the path's pointer as of a git revision */
+	MLV_SPEC_MODEL = 4     /* "name@<n>", "name@<alias>", "name@latest": a model version's artifact */
 } mlv_spec_kind;
 
-/* "oid", "path", "path@rev". */
+/* "oid", "path", "path@rev", "model". */
 const char *mlv_spec_kind_name(mlv_spec_kind k);
 
 typedef struct mlv_spec {
@@ -30,6 +32,8 @@ typedef struct mlv_spec {
 	                         for path@rev, the store's for a path); malloc'd */
 	/* MLV_SPEC_PATH_REV only: */
 	char commit[41];      /* the commit REV resolved to */
+	/* MLV_SPEC_MODEL only: */
+	mlv_model_version model;
 } mlv_spec;
 
 /*
@@ -42,6 +46,15 @@ typedef struct mlv_spec {
  *                          '@' not followed by '{'). <path> is relative to
  *                          CWD, like git's "<rev>:./<path>", and may name the
  *                          pointer file itself ("x.csv.mlv");
+ *   <name>@<n|alias|latest>
+ *                          a model version's artifact, when <name> is a
+ *                          valid model name ([a-z0-9][a-z0-9._-]*, so no
+ *                          '/') and the registry has a model of that name;
+ *                          <n|alias|latest> must look like a version, an
+ *                          alias or "latest". Otherwise the text is
+ *                          <path>@<rev>: write "./model@v1" to mean the
+ *                          tracked path "model" at git revision v1 when a
+ *                          model "model" exists;
  *   <path>                 the pointer file "<path>.mlv" in the work tree.
  *
  * A text that is a hex prefix but names no object is tried as a path too.

@@ -125,7 +125,8 @@ _complete() {
 	[ "$output" = "$(mlv --list-cmds | sort)" ]
 	run _complete h
 	[ "$output" = "hash-object
-help" ]
+help
+history" ]
 	run _complete -C somewhere ca
 	[ "$output" = "cat-object" ]
 }
