@@ -19,6 +19,7 @@
 struct cache_rec {
 	char *key;
 	unsigned char val[72];
+	int written;          /* a file this command wrote: kept only once its timestamps are past */
 };
 
 struct mlv_worktree {
@@ -29,6 +30,9 @@ struct mlv_worktree {
 	mlv_buf absbuf;       /* scratch for absolute paths */
 	struct cache_rec *recs;
 	size_t nrecs, arecs;
+	size_t *slots;        /* open addressing over recs by key: index + 1, 0 = empty */
+	size_t nslots;
+	int64_t written_max;  /* the latest timestamp of a file this command wrote */
 	mlv_file_cache fc;
 };
 
@@ -46,9 +50,84 @@ static int64_t now_ns(void)
 /* A file changed within this long of being cached may change again without its mtime moving. */
 #define RACY_NS 100000000LL
 
-static int cache_lookup(void *payload, const char *path, const struct stat *sb, mlv_oid *oid)
+/*
+ * On a file system that keeps whole seconds (both nanosecond fields zero),
+ * a change within the same second leaves the timestamps as they were: such
+ * a file is racy for a whole second more.
+ */
+static int racy(const struct stat *sb, int64_t now)
 {
-	mlv_worktree *wt = payload;
+	int64_t horizon = sb->st_mtim.tv_nsec == 0 && sb->st_ctim.tv_nsec == 0 ? RACY_NS + 1000000000LL : RACY_NS;
+	return now - ns(&sb->st_mtim) < horizon || now - ns(&sb->st_ctim) < horizon;
+}
+
+static uint64_t key_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The entry this command recorded for PATH and has not saved yet, if any. */
+static struct cache_rec *pending_find(mlv_worktree *wt, const char *path)
+{
+	if (!wt->nslots)
+		return NULL;
+	for (size_t i = key_hash(path) & (wt->nslots - 1);; i = (i + 1) & (wt->nslots - 1)) {
+		size_t k = wt->slots[i];
+		if (!k)
+			return NULL;
+		if (!strcmp(wt->recs[k - 1].key, path))
+			return &wt->recs[k - 1];
+	}
+}
+
+/* Index recs[n] (its key is not indexed yet); on no memory it simply stays unindexed. */
+static void pending_index(mlv_worktree *wt, size_t n)
+{
+	if ((n + 1) * 2 > wt->nslots) {
+		size_t cap = wt->nslots ? wt->nslots * 2 : 512;
+		size_t *ns_ = calloc(cap, sizeof(*ns_));
+		if (!ns_)
+			return;
+		free(wt->slots);
+		wt->slots = ns_;
+		wt->nslots = cap;
+		for (size_t j = 0; j < n; j++)
+			for (size_t i = key_hash(wt->recs[j].key) & (cap - 1);; i = (i + 1) & (cap - 1))
+				if (!wt->slots[i]) {
+					wt->slots[i] = j + 1;
+					break;
+				}
+	}
+	for (size_t i = key_hash(wt->recs[n].key) & (wt->nslots - 1);; i = (i + 1) & (wt->nslots - 1)) {
+		if (!wt->slots[i]) {
+			wt->slots[i] = n + 1;
+			return;
+		}
+		if (!strcmp(wt->recs[wt->slots[i] - 1].key, wt->recs[n].key)) {
+			wt->slots[i] = n + 1; /* a newer entry for the same path */
+			return;
+		}
+	}
+}
+
+/* Does the 72-byte record P describe a file whose lstat is SB? */
+static int rec_matches(const unsigned char *p, const struct stat *sb)
+{
+	return mlv__get_u64(p) == (uint64_t)sb->st_size && (int64_t)mlv__get_u64(p + 8) == ns(&sb->st_mtim) &&
+	       (int64_t)mlv__get_u64(p + 16) == ns(&sb->st_ctim) && mlv__get_u64(p + 24) == (uint64_t)sb->st_ino;
+}
+
+/*
+ * The id the stat cache holds for PATH when SB still matches what it
+ * recorded. With STORED, only an id whose object is in the store: what is
+ * stored under it must be there (track); to compare a file with an id
+ * (status, checkout) the content id alone is enough.
+ */
+static int cache_get(mlv_worktree *wt, const char *path, const struct stat *sb, mlv_oid *oid, int stored)
+{
 	MDB_txn *txn;
 	MDB_val k = { strlen(path), (void *)path }, v;
 	int hit = 0;
@@ -59,27 +138,34 @@ static int cache_lookup(void *payload, const char *path, const struct stat *sb, 
 		return 0;
 	}
 	txn = wt->rtxn;
-	if (mdb_get(txn, wt->st->ix.stat, &k, &v) == 0 && v.mv_size == 72) {
+	/* what this command learnt is newer than its snapshot (checkout's plan, then its work) */
+	struct cache_rec *pend = pending_find(wt, path);
+	if (pend) {
+		v.mv_size = sizeof(pend->val);
+		v.mv_data = pend->val;
+	}
+	if ((pend || mdb_get(txn, wt->st->ix.stat, &k, &v) == 0) && v.mv_size == 72) {
 		const unsigned char *p = v.mv_data;
 		struct mlv_object_rec rec;
-		if (mlv__get_u64(p) == (uint64_t)sb->st_size && (int64_t)mlv__get_u64(p + 8) == ns(&sb->st_mtim) &&
-		    (int64_t)mlv__get_u64(p + 16) == ns(&sb->st_ctim) && mlv__get_u64(p + 24) == (uint64_t)sb->st_ino) {
+		if (rec_matches(p, sb)) {
 			memcpy(oid->id, p + 40, MLV_OID_RAWSZ);
 			/* Only as good as the store: gc may have removed the object since. */
-			hit = mlv__index_get_object(txn, &wt->st->ix, oid, &rec) == 0;
+			hit = !stored || mlv__index_get_object(txn, &wt->st->ix, oid, &rec) == 0;
 		}
 	}
 	mlv_error_clear();
 	return hit;
 }
 
-static void cache_record(void *payload, const char *path, const struct stat *sb, const mlv_oid *oid)
+static int cache_lookup(void *payload, const char *path, const struct stat *sb, mlv_oid *oid)
 {
-	mlv_worktree *wt = payload;
-	int64_t now = now_ns();
+	return cache_get(payload, path, sb, oid, 1);
+}
+
+static void cache_add(mlv_worktree *wt, const char *path, const struct stat *sb, const mlv_oid *oid, int64_t now,
+	int written)
+{
 	struct cache_rec *r;
-	if (!S_ISREG(sb->st_mode) || now - ns(&sb->st_mtim) < RACY_NS || now - ns(&sb->st_ctim) < RACY_NS)
-		return;
 	if (wt->nrecs == wt->arecs) {
 		size_t n = wt->arecs ? wt->arecs * 2 : 256;
 		struct cache_rec *nr = realloc(wt->recs, n * sizeof(*nr));
@@ -97,7 +183,38 @@ static void cache_record(void *payload, const char *path, const struct stat *sb,
 	mlv__put_u64(r->val + 24, (uint64_t)sb->st_ino);
 	mlv__put_u64(r->val + 32, (uint64_t)now);
 	memcpy(r->val + 40, oid->id, MLV_OID_RAWSZ);
+	r->written = written;
+	pending_index(wt, wt->nrecs);
 	wt->nrecs++;
+}
+
+/* Remember the id of a file just read, unless it changed too recently to be trusted. */
+static void cache_record(void *payload, const char *path, const struct stat *sb, const mlv_oid *oid)
+{
+	mlv_worktree *wt = payload;
+	int64_t now = now_ns();
+	if (!S_ISREG(sb->st_mode) || racy(sb, now))
+		return;
+	cache_add(wt, path, sb, oid, now, 0);
+}
+
+/*
+ * Remember the id of a file checkout has just written (SB: fstat of the
+ * open file after its rename). It is racy by nature: the entry is saved
+ * only once the clock has moved past its timestamps (see
+ * mlv_worktree_flush_cache), so that any later change, even of the same
+ * size within the same second, gets other timestamps than the ones saved.
+ * Not on file systems that keep whole seconds.
+ */
+static void cache_record_written(mlv_worktree *wt, const char *path, const struct stat *sb, const mlv_oid *oid)
+{
+	if (!S_ISREG(sb->st_mode) || (sb->st_mtim.tv_nsec == 0 && sb->st_ctim.tv_nsec == 0))
+		return;
+	if (ns(&sb->st_mtim) > wt->written_max)
+		wt->written_max = ns(&sb->st_mtim);
+	if (ns(&sb->st_ctim) > wt->written_max)
+		wt->written_max = ns(&sb->st_ctim);
+	cache_add(wt, path, sb, oid, now_ns(), 1);
 }
 
 static int flush_txn(void *payload, MDB_txn *txn)
@@ -106,7 +223,7 @@ static int flush_txn(void *payload, MDB_txn *txn)
 	for (size_t i = 0; i < wt->nrecs; i++) {
 		MDB_val k = { strlen(wt->recs[i].key), wt->recs[i].key }, v = { 72, wt->recs[i].val };
 		int rc;
-		if (k.mv_size > 511)
+		if (k.mv_size > 511 || wt->recs[i].written < 0)
 			continue; /* LMDB's key limit: such paths are simply hashed every time */
 		if ((rc = mdb_put(txn, wt->st->ix.stat, &k, &v, 0)))
 			return rc == MDB_MAP_FULL ? rc : mlv__index_error(rc, "write");
@@ -114,14 +231,44 @@ static int flush_txn(void *payload, MDB_txn *txn)
 	return 0;
 }
 
+/*
+ * Wait (a clock tick, typically a few milliseconds) until the coarse clock,
+ * which file systems take their timestamps from, is past every timestamp
+ * of the files this command wrote: from then on any change to them gets
+ * later timestamps. If the clock does not get there soon (set back?), the
+ * entries of written files are dropped (-1) instead.
+ */
+static void settle_written(mlv_worktree *wt)
+{
+	struct timespec t, pause = { 0, 1000000 };
+	int ok = 0;
+	for (int tries = 0; tries < 200; tries++) {
+		clock_gettime(CLOCK_REALTIME_COARSE, &t);
+		if (ns(&t) > wt->written_max) {
+			ok = 1;
+			break;
+		}
+		nanosleep(&pause, NULL);
+	}
+	if (!ok)
+		for (size_t i = 0; i < wt->nrecs; i++)
+			if (wt->recs[i].written)
+				wt->recs[i].written = -1;
+	wt->written_max = 0;
+}
+
 int mlv_worktree_flush_cache(mlv_worktree *wt)
 {
 	int rc = 0;
+	if (wt->written_max)
+		settle_written(wt);
 	if (wt->nrecs)
 		rc = mlv__index_write(wt->st, flush_txn, wt);
 	for (size_t i = 0; i < wt->nrecs; i++)
 		free(wt->recs[i].key);
 	wt->nrecs = 0;
+	if (wt->nslots)
+		memset(wt->slots, 0, wt->nslots * sizeof(*wt->slots));
 	return rc;
 }
 
@@ -184,6 +331,7 @@ void mlv_worktree_free(mlv_worktree *wt)
 	for (size_t i = 0; i < wt->nrecs; i++)
 		free(wt->recs[i].key);
 	free(wt->recs);
+	free(wt->slots);
 	if (wt->rtxn)
 		mdb_txn_abort(wt->rtxn);
 	mlv_buf_release(&wt->absbuf);
@@ -718,18 +866,26 @@ static const char *const change_names[] = { "modified", "missing", "added", "del
 
 const char *mlv_change_name(mlv_change c) { return change_names[c]; }
 
+/* The absolute path of RELPATH into wt->absbuf (the stat cache's key). */
+static int set_abs(mlv_worktree *wt, const char *relpath)
+{
+	mlv_buf_clear(&wt->absbuf);
+	if (mlv_buf_puts(&wt->absbuf, strcmp(wt->root, "/") ? wt->root : "") || mlv_buf_putc(&wt->absbuf, '/') ||
+	    mlv_buf_puts(&wt->absbuf, relpath))
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	return 0;
+}
+
 /* The id of regular file NAME in DFD (known as RELPATH): from the stat cache, else hashed. */
 static int file_id(mlv_worktree *wt, int dfd, const char *name, const char *relpath, const struct stat *sb, mlv_oid *out)
 {
 	const char *abs;
 	int rc = 0, fd;
 	uint64_t size;
-	mlv_buf_clear(&wt->absbuf);
-	if (mlv_buf_puts(&wt->absbuf, strcmp(wt->root, "/") ? wt->root : "") || mlv_buf_putc(&wt->absbuf, '/') ||
-	    mlv_buf_puts(&wt->absbuf, relpath))
-		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	if (set_abs(wt, relpath))
+		return MLV_ENOMEM;
 	abs = wt->absbuf.ptr;
-	if (cache_lookup(wt, abs, sb, out))
+	if (cache_get(wt, abs, sb, out, 0))
 		goto done;
 	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 		rc = mlv_error_set_errno(MLV_EIO, errno, "cannot read '%s'", relpath);
@@ -822,7 +978,7 @@ static int compare_dir(mlv_worktree *wt, const mlv_oid *oid, int fd, const char 
 		int c = i >= t->n ? 1 : j >= l.n ? -1 : strcmp(t->entries[i].name, l.v[j]);
 		const char *name = c <= 0 ? t->entries[i].name : l.v[j];
 		mlv_buf_clear(&path);
-		if ((rc = mlv_buf_printf(&path, "%s/%s", prefix, name)))
+		if ((rc = mlv_buf_puts(&path, prefix)) || (rc = mlv_buf_putc(&path, '/')) || (rc = mlv_buf_puts(&path, name)))
 			break;
 		if (c < 0) {
 			mlv_tree_entry *e = &t->entries[i++];
@@ -1022,12 +1178,19 @@ link_done:
 		rc = mlv_error_set_errno(MLV_EIO, -err, "cannot write '%s'", relpath);
 		goto fail;
 	}
-	close(fd);
-	fd = -1;
 	if ((err = mlv_io_renameat(dfd, tmp, dfd, name))) {
 		rc = mlv_error_set_errno(MLV_EIO, -err, "cannot write '%s'", relpath);
 		goto fail;
 	}
+	/*
+	 * The next status, track or checkout need not read it again: the stat
+	 * of the file as renamed (rename sets its ctime), still open so that it
+	 * is surely ours, goes into the stat cache.
+	 */
+	struct stat sb;
+	if (fstat(fd, &sb) == 0 && !set_abs(c->wt, relpath))
+		cache_record_written(c->wt, c->wt->absbuf.ptr, &sb, oid);
+	close(fd);
 	return 0;
 fail:
 	if (fd >= 0)
