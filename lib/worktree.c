@@ -27,6 +27,9 @@ struct mlv_worktree {
 	char *root;
 	int rootfd;
 	MDB_txn *rtxn;        /* one read transaction for all stat-cache lookups of a command */
+	MDB_cursor *cur;      /* on the stat cache in RTXN, where the last lookup ended */
+	MDB_val ckey, cval;   /* its key and value, when cur_ok */
+	int cur_ok;
 	mlv_buf absbuf;       /* scratch for absolute paths */
 	struct cache_rec *recs;
 	size_t nrecs, arecs;
@@ -120,6 +123,59 @@ static int rec_matches(const unsigned char *p, const struct stat *sb)
 	       (int64_t)mlv__get_u64(p + 16) == ns(&sb->st_ctim) && mlv__get_u64(p + 24) == (uint64_t)sb->st_ino;
 }
 
+/* LMDB's default order of keys: bytes, then length. */
+static int key_cmp(const MDB_val *a, const MDB_val *b)
+{
+	size_t n = a->mv_size < b->mv_size ? a->mv_size : b->mv_size;
+	int c = memcmp(a->mv_data, b->mv_data, n);
+	return c ? c : a->mv_size < b->mv_size ? -1 : a->mv_size > b->mv_size;
+}
+
+/*
+ * Look K up in the stat cache of the command's snapshot. Status and track
+ * ask for the files of a directory in nearly the order of the keys, so a
+ * cursor is kept where the last lookup ended: the next key is usually one
+ * step on, which costs a comparison instead of a search from the root.
+ * Returns 0 with *v, or MDB_NOTFOUND.
+ */
+static int stat_get(mlv_worktree *wt, const MDB_val *k, MDB_val *v)
+{
+	int c;
+	if (!wt->cur) {
+		if (mdb_cursor_open(wt->rtxn, wt->st->ix.stat, &wt->cur)) {
+			wt->cur = NULL;
+			return mdb_get(wt->rtxn, wt->st->ix.stat, (MDB_val *)k, v);
+		}
+		wt->cur_ok = 0;
+	}
+	if (wt->cur_ok && (c = key_cmp(&wt->ckey, k)) <= 0) {
+		for (int step = 0; c < 0 && step < 2; step++) {
+			if (mdb_cursor_get(wt->cur, &wt->ckey, &wt->cval, MDB_NEXT)) {
+				wt->cur_ok = 0;
+				break;
+			}
+			c = key_cmp(&wt->ckey, k);
+		}
+		if (wt->cur_ok && c >= 0) {
+			/* the key at or just after the last one: K is there, or nowhere */
+			if (c)
+				return MDB_NOTFOUND;
+			*v = wt->cval;
+			return 0;
+		}
+	}
+	wt->ckey = *k;
+	if (mdb_cursor_get(wt->cur, &wt->ckey, &wt->cval, MDB_SET_RANGE)) {
+		wt->cur_ok = 0;
+		return MDB_NOTFOUND;
+	}
+	wt->cur_ok = 1;
+	if (key_cmp(&wt->ckey, k))
+		return MDB_NOTFOUND;
+	*v = wt->cval;
+	return 0;
+}
+
 /*
  * The id the stat cache holds for PATH when SB still matches what it
  * recorded. With STORED, only an id whose object is in the store: what is
@@ -144,7 +200,7 @@ static int cache_get(mlv_worktree *wt, const char *path, const struct stat *sb, 
 		v.mv_size = sizeof(pend->val);
 		v.mv_data = pend->val;
 	}
-	if ((pend || mdb_get(txn, wt->st->ix.stat, &k, &v) == 0) && v.mv_size == 72) {
+	if ((pend || stat_get(wt, &k, &v) == 0) && v.mv_size == 72) {
 		const unsigned char *p = v.mv_data;
 		struct mlv_object_rec rec;
 		if (rec_matches(p, sb)) {
@@ -332,6 +388,8 @@ void mlv_worktree_free(mlv_worktree *wt)
 		free(wt->recs[i].key);
 	free(wt->recs);
 	free(wt->slots);
+	if (wt->cur)
+		mdb_cursor_close(wt->cur);
 	if (wt->rtxn)
 		mdb_txn_abort(wt->rtxn);
 	mlv_buf_release(&wt->absbuf);
@@ -962,21 +1020,110 @@ static int report_disk(int fd, const char *prefix, mlv_change_fn fn, void *p, in
 	return rc;
 }
 
-/* Compare tree OID with directory FD (known as PREFIX), merging the two sorted listings. */
+static int compare_dir(mlv_worktree *wt, const mlv_oid *oid, int fd, const char *prefix, mlv_change_fn fn, void *p,
+	int depth);
+
+/* Compare entry E of a tree with NAME in directory FD (known as PATH), whose lstat is SB. */
+static int compare_entry(mlv_worktree *wt, const mlv_tree_entry *e, int fd, const char *name, const char *path,
+	const struct stat *sb, mlv_change_fn fn, void *p, int depth)
+{
+	mlv_oid id;
+	int rc = 0;
+	if (e->mode == MLV_MODE_TREE) {
+		int sub;
+		if (!S_ISDIR(sb->st_mode))
+			rc = fn(p, path, MLV_CHANGE_TYPE);
+		else if ((sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+			rc = compare_dir(wt, &e->oid, sub, path, fn, p, depth + 1);
+			close(sub);
+		}
+	} else if (e->mode == MLV_MODE_LINK) {
+		if (!S_ISLNK(sb->st_mode))
+			rc = fn(p, path, MLV_CHANGE_TYPE);
+		else if (!(rc = link_id(fd, name, path, &id)) && mlv_oid_cmp(&id, &e->oid))
+			rc = fn(p, path, MLV_CHANGE_MODIFIED);
+	} else if (!S_ISREG(sb->st_mode)) {
+		rc = fn(p, path, MLV_CHANGE_TYPE);
+	} else if ((uint64_t)sb->st_size != e->size) {
+		rc = fn(p, path, MLV_CHANGE_MODIFIED);
+	} else if (!(rc = file_id(wt, fd, name, path, sb, &id)) && mlv_oid_cmp(&id, &e->oid)) {
+		rc = fn(p, path, MLV_CHANGE_MODIFIED);
+	}
+	return rc;
+}
+
+/*
+ * The count of entries of directory FD (as list_dir would list them) and a
+ * sum of their names' hashes, which does not depend on their order.
+ */
+static int count_dir(int fd, const char *what, size_t *n, uint64_t *sum)
+{
+	int dfd = dup(fd);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *de;
+	*n = 0;
+	*sum = 0;
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return mlv_error_set_errno(MLV_EIO, errno, "cannot read directory '%s'", what);
+	}
+	rewinddir(d);
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strncmp(de->d_name, MLV_TMP_PREFIX, strlen(MLV_TMP_PREFIX)))
+			continue;
+		(*n)++;
+		*sum += key_hash(de->d_name);
+	}
+	closedir(d);
+	return 0;
+}
+
+/*
+ * Compare tree OID with directory FD (known as PREFIX). Usually nothing was
+ * added or removed: when the directory holds as many names as the tree,
+ * with the same sum of hashes, and each of the tree's names is there, the
+ * entries are compared in the tree's order without listing the directory
+ * into memory and sorting it. Otherwise the two sorted listings are merged.
+ */
 static int compare_dir(mlv_worktree *wt, const mlv_oid *oid, int fd, const char *prefix, mlv_change_fn fn, void *p, int depth)
 {
 	mlv_tree *t = NULL;
 	struct namelist l = { 0 };
 	mlv_buf path = MLV_BUF_INIT;
-	size_t i = 0, j = 0;
+	struct stat *sbs = NULL;
+	size_t i = 0, j = 0, ndisk;
+	uint64_t sum, tsum = 0;
 	int rc;
 	if (depth > 256)
 		return mlv_error_set(MLV_EINVALID, "'%s' is nested too deeply", prefix);
-	if ((rc = mlv_tree_read(&t, wt->st, oid)) || (rc = list_dir(fd, prefix, &l)))
+	if ((rc = mlv_tree_read(&t, wt->st, oid)) || (rc = count_dir(fd, prefix, &ndisk, &sum)))
 		goto done;
+	for (i = 0; i < t->n; i++)
+		tsum += key_hash(t->entries[i].name);
+	if (ndisk == t->n && sum == tsum && (sbs = malloc((t->n ? t->n : 1) * sizeof(*sbs)))) {
+		for (i = 0; i < t->n; i++)
+			if (fstatat(fd, t->entries[i].name, &sbs[i], AT_SYMLINK_NOFOLLOW))
+				break;
+		if (i == t->n) {
+			for (i = 0; !rc && i < t->n; i++) {
+				mlv_buf_clear(&path);
+				if ((rc = mlv_buf_puts(&path, prefix)) || (rc = mlv_buf_putc(&path, '/')) ||
+				    (rc = mlv_buf_puts(&path, t->entries[i].name)))
+					break;
+				rc = compare_entry(wt, &t->entries[i], fd, t->entries[i].name, path.ptr, &sbs[i], fn, p, depth);
+			}
+			goto done;
+		}
+	}
+	if ((rc = list_dir(fd, prefix, &l)))
+		goto done;
+	i = 0;
 	while (!rc && (i < t->n || j < l.n)) {
 		int c = i >= t->n ? 1 : j >= l.n ? -1 : strcmp(t->entries[i].name, l.v[j]);
 		const char *name = c <= 0 ? t->entries[i].name : l.v[j];
+		struct stat sb;
 		mlv_buf_clear(&path);
 		if ((rc = mlv_buf_puts(&path, prefix)) || (rc = mlv_buf_putc(&path, '/')) || (rc = mlv_buf_puts(&path, name)))
 			break;
@@ -987,7 +1134,6 @@ static int compare_dir(mlv_worktree *wt, const mlv_oid *oid, int fd, const char 
 			continue;
 		}
 		if (c > 0) {
-			struct stat sb;
 			j++;
 			if (fstatat(fd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sb.st_mode)) {
 				int sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -1001,33 +1147,14 @@ static int compare_dir(mlv_worktree *wt, const mlv_oid *oid, int fd, const char 
 			continue;
 		}
 		mlv_tree_entry *e = &t->entries[i++];
-		struct stat sb;
-		mlv_oid id;
 		j++;
-		if (fstatat(fd, name, &sb, AT_SYMLINK_NOFOLLOW)) {
+		if (fstatat(fd, name, &sb, AT_SYMLINK_NOFOLLOW))
 			rc = fn(p, path.ptr, MLV_CHANGE_DELETED);
-		} else if (e->mode == MLV_MODE_TREE) {
-			int sub;
-			if (!S_ISDIR(sb.st_mode))
-				rc = fn(p, path.ptr, MLV_CHANGE_TYPE);
-			else if ((sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
-				rc = compare_dir(wt, &e->oid, sub, path.ptr, fn, p, depth + 1);
-				close(sub);
-			}
-		} else if (e->mode == MLV_MODE_LINK) {
-			if (!S_ISLNK(sb.st_mode))
-				rc = fn(p, path.ptr, MLV_CHANGE_TYPE);
-			else if (!(rc = link_id(fd, name, path.ptr, &id)) && mlv_oid_cmp(&id, &e->oid))
-				rc = fn(p, path.ptr, MLV_CHANGE_MODIFIED);
-		} else if (!S_ISREG(sb.st_mode)) {
-			rc = fn(p, path.ptr, MLV_CHANGE_TYPE);
-		} else if ((uint64_t)sb.st_size != e->size) {
-			rc = fn(p, path.ptr, MLV_CHANGE_MODIFIED);
-		} else if (!(rc = file_id(wt, fd, name, path.ptr, &sb, &id)) && mlv_oid_cmp(&id, &e->oid)) {
-			rc = fn(p, path.ptr, MLV_CHANGE_MODIFIED);
-		}
+		else
+			rc = compare_entry(wt, e, fd, name, path.ptr, &sb, fn, p, depth);
 	}
 done:
+	free(sbs);
 	mlv_tree_free(t);
 	namelist_release(&l);
 	mlv_buf_release(&path);
