@@ -1302,6 +1302,7 @@ struct rbatch {
 	pthread_mutex_t *mu;
 	ZSTD_DCtx **dctx;  /* a free list of contexts, one per concurrent task at most */
 	int *ndctx;
+	int verify;        /* hash each chunk (else only the whole object is verified) */
 };
 
 static void read_task(void *arg, size_t i)
@@ -1315,7 +1316,7 @@ static void read_task(void *arg, size_t i)
 	pthread_mutex_unlock(b->mu);
 	if (!d)
 		d = mlv__dctx_new();
-	t->rc = d ? mlv__chunk_read_at(d, t->fd, &t->loc, &t->id, t->out, &t->len, t->scratch)
+	t->rc = d ? mlv__chunk_read_at_v(d, t->fd, &t->loc, &t->id, t->out, &t->len, t->scratch, b->verify)
 		  : mlv_error_set(MLV_ENOMEM, "out of memory");
 	if (t->rc)
 		snprintf(t->err, sizeof(t->err), "%s", mlv_error_last());
@@ -1333,7 +1334,7 @@ static void read_task(void *arg, size_t i)
  * while this thread hashes the whole object and passes the batch before on.
  */
 static int read_parallel(mlv_store *st, MDB_txn *txn, const mlv_oid *oid, const struct mlv_manifest *m,
-	mlv_sink_fn sink, void *payload, mlv_hasher *h, uint64_t *total)
+	mlv_sink_fn sink, void *payload, mlv_hasher *h, uint64_t *total, int verify)
 {
 	struct rtask *t = calloc(2 * READ_BATCH, sizeof(*t));
 	unsigned char *mem = NULL;
@@ -1353,7 +1354,7 @@ static int read_parallel(mlv_store *st, MDB_txn *txn, const mlv_oid *oid, const 
 		t[i].scratch = t[i].out + MLV_CHUNK_MAX;
 	}
 	for (int k = 0; k < 2; k++)
-		b[k] = (struct rbatch){ t + k * READ_BATCH, 0, &mu, dctx, &ndctx };
+		b[k] = (struct rbatch){ t + k * READ_BATCH, 0, &mu, dctx, &ndctx, verify };
 	/* Locations are looked up here: the index and the pack fds are this thread's. */
 	uint32_t next = 0;
 	int cur = 0;
@@ -1414,7 +1415,7 @@ done:
 	return rc;
 }
 
-int mlv_object_read(mlv_store *st, const mlv_oid *oid, mlv_sink_fn sink, void *payload)
+static int read_object(mlv_store *st, const mlv_oid *oid, mlv_sink_fn sink, void *payload, int private_sink)
 {
 	struct mlv_object_rec rec;
 	struct mlv_manifest m = { 0 };
@@ -1434,7 +1435,8 @@ int mlv_object_read(mlv_store *st, const mlv_oid *oid, mlv_sink_fn sink, void *p
 		goto done;
 	}
 	if (m.nchunks >= 8) {
-		if ((rc = read_parallel(st, txn, oid, &m, sink, payload, h, &total)))
+		/* the whole object is hashed in any case: the sink's own copy may skip the chunks' */
+		if ((rc = read_parallel(st, txn, oid, &m, sink, payload, h, &total, !private_sink)))
 			goto done;
 	} else {
 		if (!(buf = malloc(MLV_CHUNK_MAX)) || !(scratch = malloc(ZSTD_compressBound(MLV_CHUNK_MAX)))) {
@@ -1474,6 +1476,16 @@ done:
 	mlv__manifest_release(&m);
 	mdb_txn_abort(txn);
 	return rc;
+}
+
+int mlv_object_read(mlv_store *st, const mlv_oid *oid, mlv_sink_fn sink, void *payload)
+{
+	return read_object(st, oid, sink, payload, 0);
+}
+
+int mlv_object_read_private(mlv_store *st, const mlv_oid *oid, mlv_sink_fn sink, void *payload)
+{
+	return read_object(st, oid, sink, payload, 1);
 }
 
 static int buf_sink(void *payload, const void *data, size_t len) { return mlv_buf_put(payload, data, len); }

@@ -1299,7 +1299,8 @@ link_done:
 	if (fd < 0)
 		return mlv_error_set_errno(MLV_EIO, errno, "cannot write '%s'", relpath);
 	struct fd_sink s = { fd, relpath, 0 };
-	if ((rc = mlv_object_read(c->wt->st, oid, fd_sink, &s)))
+	/* the temporary file is renamed into place only once the whole object verified */
+	if ((rc = mlv_object_read_private(c->wt->st, oid, fd_sink, &s)))
 		goto fail;
 	if ((err = mlv_io_fsync(fd, relpath))) {
 		rc = mlv_error_set_errno(MLV_EIO, -err, "cannot write '%s'", relpath);

@@ -308,6 +308,30 @@ track them first ('mlv track <path>'), or use --force to overwrite them"
 	assert_fsck_clean
 }
 
+@test "checkout: damaged data in the store is an error; the old file stays, no partial or temp file" {
+	repo_init
+	noise 1000000 >big         # about 15 chunks: read in parallel, verified as a whole
+	mlv track -q big
+	cp big big.v1
+	printf 'other\n' >big
+	mlv hash-object -w big >/dev/null   # in the store: no conflict, checkout may replace it
+	chmod u+w .mlv/objects/pack/*
+	flip_byte "$(ls -S .mlv/objects/pack/*.pack | head -n 1)" 500000
+	for f in "" -f; do
+		run --separate-stderr mlv checkout $f big
+		assert_status 128
+		assert_eq "$output" ""
+		[[ "$stderr" == "mlv: error: object $(sha big.v1) is damaged: "* ]] || { echo "stderr: $stderr" >&2; false; }
+		assert_eq "$(cat big)" other
+		assert_eq "$(temp_files)" ""
+	done
+	rm big
+	run --separate-stderr mlv checkout -f big
+	assert_status 128
+	[ ! -e big ]
+	assert_eq "$(temp_files)" ""
+}
+
 @test "checkout: a pointer that is not JSON, has an unknown kind, a bad id or a wrong size: clear error, nothing written" {
 	setup_versions
 	git checkout -q HEAD~1 -- data.mlv
