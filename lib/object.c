@@ -3,7 +3,6 @@
  * appended to a new pack, made visible by one index commit) and reading
  * them back with every chunk and the whole object verified.
  */
-#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -683,6 +682,8 @@ int mlv_writer_add_fd(mlv_writer *w, mlv_oid *out, int fd, mlv_objtype type, con
 #define SMALL_FILE (4u << 20)
 #define BATCH_BYTES (16u << 20)
 #define BATCH_FILES 256
+/* a batch's memory: its files, then room for them compressed (see arena_bound) */
+#define FMEM_SIZE (2 * BATCH_BYTES + BATCH_BYTES / 128 + 64 * (BATCH_BYTES / MLV_CHUNK_MIN + 2 * BATCH_FILES))
 
 struct sfile {
 	mlv_writer *w;
@@ -750,7 +751,10 @@ static int sfile_read(struct sfile *f, MDB_txn *txn)
 		pos += cut;
 		need += ZSTD_compressBound(cut);
 	}
-	assert(need <= f->arena_cap);
+	if (need > f->arena_cap) { /* cannot happen: arena_bound is an upper bound */
+		rc = mlv_error_set(MLV_ERROR, "'%s': internal error: no room to compress it", f->path);
+		goto done;
+	}
 	pos = 0;
 	for (size_t i = 0; i < f->ntasks; i++) {
 		struct task *t = &f->tasks[i];
@@ -848,15 +852,23 @@ static int store_small_files(mlv_writer *w, struct sfile *v, size_t n)
 		w->fpool = NULL;
 	/* two batches' memory, reused: one being read by the pool, one being written to the pack */
 	for (int i = 0; i < 2 && !w->fmem[i]; i++)
-		if (!(w->fmem[i] = malloc(BATCH_BYTES + arena_bound(BATCH_BYTES) + 64 * BATCH_FILES)))
+		if (!(w->fmem[i] = malloc(FMEM_SIZE)))
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 	for (;;) {
 		size_t end = start, bytes = 0, abytes = 0;
 		unsigned char *mem = w->fmem[slot];
 		if (!rc)
-			while (end < n && end - start < BATCH_FILES &&
-			       (end == start || bytes + (uint64_t)v[end].sb.st_size <= BATCH_BYTES))
-				bytes += (uint64_t)v[end++].sb.st_size;
+			while (end < n && end - start < BATCH_FILES) {
+				size_t len = (size_t)v[end].sb.st_size;
+				if (bytes + len > BATCH_BYTES || bytes + len + abytes + arena_bound(len) > FMEM_SIZE)
+					break;
+				bytes += len;
+				abytes += arena_bound(len);
+				end++;
+			}
+		if (!rc && end == start && start < n) /* cannot happen: files this small always fit */
+			rc = mlv_error_set(MLV_ERROR, "'%s': internal error: no room to read it", v[start].path);
+		abytes = 0;
 		/* data first, then the compressed outputs */
 		for (size_t i = start, off = 0; i < end; i++) {
 			size_t len = (size_t)v[i].sb.st_size;
