@@ -84,6 +84,7 @@ pack bytes: "*" before, "*" after" ]]
 	run --separate-stderr mlv gc --dry-run --json --prune=@1000
 	assert_eq "$(jq -r .objects_removed <<<"$output")" 0
 	# --prune alone is the default grace period.
+	now=$(date +%s)
 	run --separate-stderr mlv gc --dry-run --json --prune
 	assert_status 0
 	exp=$(jq -r .expire <<<"$output")
