@@ -69,7 +69,7 @@ struct change {
 	mlv_pointer old, new;
 	int csv;                     /* .csv or .tsv */
 	long long old_rows, new_rows;
-	int dirs;                    /* both sides are directories */
+	int dirs;                    /* a directory on either side */
 	struct file_change *files;   /* dirs: NULL with files_error set when not compared */
 	size_t nfiles, afiles;
 	char *files_error;
@@ -453,11 +453,13 @@ static int add_change(struct diff_ctx *d, struct diff_result *r, const struct en
 		if (c.has_new)
 			c.new_rows = count_rows(d, &c.new, c.path);
 	}
-	if (c.has_old && c.has_new && c.old.kind == MLV_PTR_DIR && c.new.kind == MLV_PTR_DIR) {
+	/* A directory on either side: the files inside it that were added, deleted or modified. */
+	int adir = c.has_old && c.old.kind == MLV_PTR_DIR, bdir = c.has_new && c.new.kind == MLV_PTR_DIR;
+	if (adir || bdir) {
 		c.dirs = 1;
 		if (!d->st)
 			c.files_error = strdup("no mlv store: the files inside are not compared");
-		else if ((rc = tree_diff(d, &c, &c.old.oid, &c.new.oid, c.path)) < 0)
+		else if ((rc = tree_diff(d, &c, adir ? &c.old.oid : NULL, bdir ? &c.new.oid : NULL, c.path)) < 0)
 			goto fail;
 		if (rc == 1 || !d->st) {
 			for (size_t i = 0; i < c.nfiles; i++)

@@ -65,13 +65,16 @@
 	X(git_reflog_entrycount) \
 	X(git_reflog_free) \
 	X(git_reflog_read) \
+	X(git_repository_commondir) \
 	X(git_repository_config_snapshot) \
 	X(git_repository_free) \
 	X(git_repository_head) \
 	X(git_repository_index) \
+	X(git_repository_is_worktree) \
 	X(git_repository_item_path) \
 	X(git_repository_odb) \
 	X(git_repository_open_ext) \
+	X(git_repository_open_from_worktree) \
 	X(git_repository_workdir) \
 	X(git_revparse_single) \
 	X(git_revwalk_free) \
@@ -84,6 +87,7 @@
 	X(git_status_list_free) \
 	X(git_status_list_new) \
 	X(git_status_options_init) \
+	X(git_strarray_dispose) \
 	X(git_tree_entry_byindex) \
 	X(git_tree_entry_bypath) \
 	X(git_tree_entry_filemode) \
@@ -93,7 +97,11 @@
 	X(git_tree_entry_type) \
 	X(git_tree_entrycount) \
 	X(git_tree_free) \
-	X(git_tree_lookup)
+	X(git_tree_lookup) \
+	X(git_worktree_free) \
+	X(git_worktree_list) \
+	X(git_worktree_lookup) \
+	X(git_worktree_path)
 
 struct mlv__git_fns {
 #define MLV_GIT_FIELD(f) __typeof__(f) *f;
@@ -166,13 +174,16 @@ int mlv__git_loaded(void);
 #define git_reflog_entrycount (mlv__git.git_reflog_entrycount)
 #define git_reflog_free (mlv__git.git_reflog_free)
 #define git_reflog_read (mlv__git.git_reflog_read)
+#define git_repository_commondir (mlv__git.git_repository_commondir)
 #define git_repository_config_snapshot (mlv__git.git_repository_config_snapshot)
 #define git_repository_free (mlv__git.git_repository_free)
 #define git_repository_head (mlv__git.git_repository_head)
 #define git_repository_index (mlv__git.git_repository_index)
+#define git_repository_is_worktree (mlv__git.git_repository_is_worktree)
 #define git_repository_item_path (mlv__git.git_repository_item_path)
 #define git_repository_odb (mlv__git.git_repository_odb)
 #define git_repository_open_ext (mlv__git.git_repository_open_ext)
+#define git_repository_open_from_worktree (mlv__git.git_repository_open_from_worktree)
 #define git_repository_workdir (mlv__git.git_repository_workdir)
 #define git_revparse_single (mlv__git.git_revparse_single)
 #define git_revwalk_free (mlv__git.git_revwalk_free)
@@ -185,6 +196,7 @@ int mlv__git_loaded(void);
 #define git_status_list_free (mlv__git.git_status_list_free)
 #define git_status_list_new (mlv__git.git_status_list_new)
 #define git_status_options_init (mlv__git.git_status_options_init)
+#define git_strarray_dispose (mlv__git.git_strarray_dispose)
 #define git_tree_entry_byindex (mlv__git.git_tree_entry_byindex)
 #define git_tree_entry_bypath (mlv__git.git_tree_entry_bypath)
 #define git_tree_entry_filemode (mlv__git.git_tree_entry_filemode)
@@ -195,5 +207,9 @@ int mlv__git_loaded(void);
 #define git_tree_entrycount (mlv__git.git_tree_entrycount)
 #define git_tree_free (mlv__git.git_tree_free)
 #define git_tree_lookup (mlv__git.git_tree_lookup)
+#define git_worktree_free (mlv__git.git_worktree_free)
+#define git_worktree_list (mlv__git.git_worktree_list)
+#define git_worktree_lookup (mlv__git.git_worktree_lookup)
+#define git_worktree_path (mlv__git.git_worktree_path)
 
 #endif

@@ -578,13 +578,13 @@ done:
 }
 
 /* The commits a ref's reflog names (what git gc keeps too). */
-static int roots_reflog(struct roots *r, const char *name)
+static int roots_reflog_in(struct roots *r, git_repository *g, const char *name)
 {
 	git_reflog *log = NULL;
 	size_t n;
 	int rc = 0;
 
-	if (git_reflog_read(&log, r->repo->git, name) < 0) {
+	if (git_reflog_read(&log, g, name) < 0) {
 		git_error_clear();
 		return 0;
 	}
@@ -597,6 +597,11 @@ static int roots_reflog(struct roots *r, const char *name)
 	}
 	git_reflog_free(log);
 	return rc;
+}
+
+static int roots_reflog(struct roots *r, const char *name)
+{
+	return roots_reflog_in(r, r->repo->git, name);
 }
 
 static int roots_refs(struct roots *r)
@@ -642,16 +647,16 @@ done:
 	return rc;
 }
 
-static int roots_index(struct roots *r)
+static int roots_index(struct roots *r, git_repository *g)
 {
 	git_index *ix = NULL;
 	git_odb *odb = NULL;
 	size_t n;
 	int rc = 0;
 
-	if (git_repository_index(&ix, r->repo->git) < 0)
+	if (git_repository_index(&ix, g) < 0)
 		return git_fail(MLV_ERROR, "cannot read the git index");
-	if (git_repository_odb(&odb, r->repo->git) < 0) {
+	if (git_repository_odb(&odb, g) < 0) {
 		rc = git_fail(MLV_ERROR, "cannot open the git object database");
 		goto done;
 	}
@@ -672,6 +677,76 @@ done:
 	return rc;
 }
 
+/*
+ * Another work tree of the same repository (a linked one, or the main one
+ * seen from a linked one): what its HEAD and HEAD's reflog reach, its
+ * index, and the pointer files in it. The objects are shared, the rest is
+ * its own.
+ */
+static int roots_other(struct roots *r, git_repository *g, const char *what)
+{
+	git_reference *head = NULL;
+	const char *wd = git_repository_workdir(g);
+	char *real = NULL;
+	int rc = 0, grc;
+
+	grc = git_repository_head(&head, g);
+	if (grc == 0)
+		rc = roots_add(r, git_reference_target(head), 1, what);
+	else if (grc != GIT_EUNBORNBRANCH && grc != GIT_ENOTFOUND)
+		rc = git_fail(MLV_ERROR, "cannot read the HEAD of %s", what);
+	else
+		git_error_clear();
+	git_reference_free(head);
+	if (rc == 0)
+		rc = roots_reflog_in(r, g, "HEAD");
+	if (rc == 0)
+		rc = roots_index(r, g);
+	/* its pointer files, unless it is the work tree the caller walks itself, or gone */
+	if (rc == 0 && wd && (real = realpath(wd, NULL)) && strcmp(real, r->repo->workdir))
+		rc = mlv_worktree_pointer_roots(real, r->emit, r->payload, &r->skipped);
+	free(real);
+	return rc;
+}
+
+/* Every work tree of the repository but the one opened: the main one and the linked ones. */
+static int roots_worktrees(struct roots *r)
+{
+	git_strarray names = { NULL, 0 };
+	int rc = 0;
+
+	if (git_repository_is_worktree(r->repo->git) == 1) {
+		git_repository *main = NULL;
+		/* the common directory is the main work tree's .git (or a bare repository: no work tree) */
+		if (git_repository_open_ext(&main, git_repository_commondir(r->repo->git), GIT_REPOSITORY_OPEN_NO_SEARCH,
+			NULL) < 0)
+			return git_fail(MLV_ERROR, "cannot open the main work tree of the repository");
+		rc = roots_other(r, main, "the main work tree");
+		git_repository_free(main);
+		if (rc)
+			return rc;
+	}
+	if (git_worktree_list(&names, r->repo->git) < 0)
+		return git_fail(MLV_ERROR, "cannot list the linked work trees");
+	for (size_t i = 0; i < names.count && rc == 0; i++) {
+		git_worktree *wt = NULL;
+		git_repository *g = NULL;
+		char what[300];
+		snprintf(what, sizeof(what), "the linked work tree '%s'", names.strings[i]);
+		if (git_worktree_lookup(&wt, r->repo->git, names.strings[i]) < 0 ||
+		    git_repository_open_from_worktree(&g, wt) < 0) {
+			/* Its HEAD and index are unreadable: gc must not guess what they held. */
+			rc = git_fail(MLV_ERROR, "cannot open %s (if it was deleted, 'git worktree prune' forgets it)", what);
+		} else {
+			rc = roots_other(r, g, what);
+		}
+		git_repository_free(g);
+		git_worktree_free(wt);
+	}
+	git_strarray_dispose(&names);
+	return rc;
+}
+
 int mlv_repo_pointer_roots(mlv_repo *repo, mlv_root_emit_fn emit, void *payload, uint64_t *skipped)
 {
 	struct roots r;
@@ -684,7 +759,7 @@ int mlv_repo_pointer_roots(mlv_repo *repo, mlv_root_emit_fn emit, void *payload,
 	r.payload = payload;
 	if (git_revwalk_new(&r.walk, repo->git) < 0)
 		return git_fail(MLV_ERROR, "cannot walk the history");
-	if ((rc = roots_refs(&r)) != 0)
+	if ((rc = roots_refs(&r)) != 0 || (rc = roots_worktrees(&r)) != 0)
 		goto done;
 	while ((grc = git_revwalk_next(&id, r.walk)) == 0) {
 		git_commit *c = NULL;
@@ -701,7 +776,7 @@ int mlv_repo_pointer_roots(mlv_repo *repo, mlv_root_emit_fn emit, void *payload,
 		rc = git_fail(MLV_ERROR, "cannot walk the history");
 		goto done;
 	}
-	rc = roots_index(&r);
+	rc = roots_index(&r, repo->git);
 done:
 	if (skipped)
 		*skipped = r.skipped;

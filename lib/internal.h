@@ -84,6 +84,9 @@ void mlv__manifest_release(struct mlv_manifest *m);
 typedef struct ZSTD_DCtx_s ZSTD_DCtx;
 int mlv__chunk_decode(unsigned char *out, const struct mlv_entry_hdr *h, const unsigned char *payload);
 int mlv__chunk_decode_with(ZSTD_DCtx *dctx, unsigned char *out, const struct mlv_entry_hdr *h, const unsigned char *payload);
+/* The same; VERIFY 0 skips hashing the chunk (for a reader that verifies the whole object). */
+int mlv__chunk_decode_v(ZSTD_DCtx *dctx, unsigned char *out, const struct mlv_entry_hdr *h, const unsigned char *payload,
+	int verify);
 /* A decompression context limited to the window chunks need. */
 ZSTD_DCtx *mlv__dctx_new(void);
 
@@ -221,6 +224,9 @@ int mlv__chunk_locate(mlv_store *st, MDB_txn *txn, const mlv_oid *id, struct mlv
 /* The reading half of mlv__chunk_read, safe to call from any thread (DCTX may be NULL). */
 int mlv__chunk_read_at(ZSTD_DCtx *dctx, int fd, const struct mlv_chunk_loc *loc, const mlv_oid *id,
 	unsigned char *out, uint32_t *len_out, unsigned char *scratch);
+/* The same; VERIFY 0 skips hashing the chunk (see mlv__chunk_decode_v). */
+int mlv__chunk_read_at_v(ZSTD_DCtx *dctx, int fd, const struct mlv_chunk_loc *loc, const mlv_oid *id,
+	unsigned char *out, uint32_t *len_out, unsigned char *scratch, int verify);
 
 /* Little-endian helpers. */
 static inline void mlv__put_u32(unsigned char *p, uint32_t v)

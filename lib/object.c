@@ -94,6 +94,8 @@ struct mlv_writer {
 	size_t nobjs, aobjs;
 	struct mlv_oidmap cmap, omap;
 	struct mlv_pool *pool;
+	struct mlv_pool *fpool; /* reads a directory's small files */
+	unsigned char *fmem[2]; /* their batches' memory */
 	struct cctx_stack cctxs;
 	mlv_hasher *whole;
 	mlv_writer_stats stats;
@@ -244,6 +246,34 @@ struct task {
 	uint8_t comp;
 };
 
+/*
+ * Hash chunk T and, unless the store has it already (looked up in TXN, which
+ * may be NULL: a failed lookup only costs time) or T is not to be tried,
+ * compress it. Safe on any thread.
+ */
+static void chunk_work(mlv_writer *w, struct task *t, MDB_txn *txn)
+{
+	mlv_hash_buf(&t->id, t->data, t->len);
+	t->known = 0;
+	if (txn) {
+		MDB_val k = { MLV_OID_RAWSZ, t->id.id }, v;
+		t->known = mdb_get(txn, w->st->ix.chunks, &k, &v) == 0;
+	}
+	t->comp = MLV_COMP_RAW;
+	if (t->known || !t->try_compress)
+		return;
+	ZSTD_CCtx *c = cctx_get(&w->cctxs);
+	if (c) {
+		size_t n = ZSTD_compress2(c, t->out, t->out_cap, t->data, t->len);
+		/* Keep it raw unless compression saves at least 1/32. */
+		if (!ZSTD_isError(n) && n < t->len - t->len / 32) {
+			t->comp = MLV_COMP_ZSTD;
+			t->out_len = n;
+		}
+		cctx_put(&w->cctxs, c);
+	}
+}
+
 /* Hashing and compressing block B's chunks (and, as job 0, its share of the whole-object hash). */
 static void block_task(void *arg, size_t i)
 {
@@ -258,26 +288,11 @@ static void block_task(void *arg, size_t i)
 		i--;
 	}
 	t = &b->tasks[i];
-	mlv_hash_buf(&t->id, t->data, t->len);
-	/* Skip compressing what the store already has (a failed lookup only costs time). */
-	if (mdb_txn_begin(b->w->st->ix.env, NULL, MDB_RDONLY, &txn) == 0) {
-		MDB_val k = { MLV_OID_RAWSZ, t->id.id }, v;
-		t->known = mdb_get(txn, b->w->st->ix.chunks, &k, &v) == 0;
+	if (mdb_txn_begin(b->w->st->ix.env, NULL, MDB_RDONLY, &txn))
+		txn = NULL;
+	chunk_work(b->w, t, txn);
+	if (txn)
 		mdb_txn_abort(txn);
-	}
-	t->comp = MLV_COMP_RAW;
-	if (t->known || !t->try_compress)
-		return;
-	ZSTD_CCtx *c = cctx_get(&b->w->cctxs);
-	if (c) {
-		size_t n = ZSTD_compress2(c, t->out, t->out_cap, t->data, t->len);
-		/* Keep it raw unless compression saves at least 1/32. */
-		if (!ZSTD_isError(n) && n < t->len - t->len / 32) {
-			t->comp = MLV_COMP_ZSTD;
-			t->out_len = n;
-		}
-		cctx_put(&b->w->cctxs, c);
-	}
 }
 
 static int grow_array(void **arr, size_t *alloc, size_t need, size_t elem)
@@ -655,12 +670,257 @@ int mlv_writer_add_fd(mlv_writer *w, mlv_oid *out, int fd, mlv_objtype type, con
 	return 0;
 }
 
-/* Store directory DIRFD (named PATH in messages) as a tree. */
+/* ---- directories: their small files stored in parallel ---- */
+
+/*
+ * A directory's files of up to SMALL_FILE bytes are read whole and stored
+ * by the file pool, a batch (at most BATCH_FILES files, BATCH_BYTES bytes)
+ * at a time, while this thread appends the batch before to the pack: one
+ * file after another would leave the other cores idle and the disk waiting
+ * for one read at a time. Larger files go through ingest, which is parallel
+ * within the file. Only this thread writes to the pack and the index, so the
+ * pack's layout and the injection points do not depend on thread timing.
+ */
+#define SMALL_FILE (4u << 20)
+#define BATCH_BYTES (16u << 20)
+#define BATCH_FILES 256
+/* a batch's memory: its files, then room for them compressed (see arena_bound) */
+#define FMEM_SIZE (2 * BATCH_BYTES + BATCH_BYTES / 128 + 64 * (BATCH_BYTES / MLV_CHUNK_MIN + 2 * BATCH_FILES))
+
+struct sfile {
+	mlv_writer *w;
+	int dirfd;
+	const char *name;     /* in DIRFD; owned by the tree entry */
+	char *path;           /* for messages and the stat cache */
+	struct stat sb;       /* lstat before reading */
+	mlv_tree_entry *entry;
+	unsigned char *data, *arena; /* in the batch's memory: sb.st_size bytes, arena_cap bytes */
+	size_t arena_cap;
+	struct task *tasks;
+	size_t ntasks, atasks;
+	mlv_oid oid;
+	int rc;               /* and the message, the last error being per thread */
+	char err[512];
+};
+
+static void sfile_release(struct sfile *f)
+{
+	free(f->tasks);
+	free(f->path);
+	f->tasks = NULL;
+	f->path = NULL;
+}
+
+/* Room for the compressed chunks of a LEN-byte file, however it is cut. */
+static size_t arena_bound(size_t len)
+{
+	/* ZSTD_compressBound(n) <= n + n/256 + 64 for each chunk; at most len/MLV_CHUNK_MIN + 1 chunks */
+	return len + len / 256 + 64 * (len / MLV_CHUNK_MIN + 2);
+}
+
+/* Read file F whole, cut, hash and compress it (on a pool thread). */
+static int sfile_read(struct sfile *f, MDB_txn *txn)
+{
+	size_t len = (size_t)f->sb.st_size, pos = 0, need = 0;
+	unsigned streak = 0;
+	struct stat after;
+	ssize_t n;
+	int rc = 0;
+	/* O_NONBLOCK: if a FIFO took the file's place, do not wait on it (fstat below notices) */
+	int fd = openat(f->dirfd, f->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return mlv_error_set_errno(MLV_EIO, errno, "cannot open '%s'", f->path);
+	if ((n = mlv_io_read_full(fd, f->data, len)) < 0) {
+		rc = mlv_error_set_errno(MLV_EIO, (int)-n, "cannot read '%s'", f->path);
+		goto done;
+	}
+	/*
+	 * The bytes read are the file lstat saw only if it is still that file,
+	 * with that size and untouched since: else it changed while being read.
+	 */
+	if ((size_t)n != len || fstat(fd, &after) || !same_stat(&f->sb, &after)) {
+		rc = mlv_error_set(MLV_EINVALID, "'%s' changed while it was being read; try again", f->path);
+		goto done;
+	}
+	while (pos < len) {
+		size_t cut = mlv__chunk_cut(f->data + pos, len - pos, 1);
+		if ((rc = grow_array((void **)&f->tasks, &f->atasks, f->ntasks + 1, sizeof(*f->tasks))))
+			goto done;
+		memset(&f->tasks[f->ntasks], 0, sizeof(*f->tasks));
+		f->tasks[f->ntasks].data = f->data + pos;
+		f->tasks[f->ntasks].len = (uint32_t)cut;
+		f->ntasks++;
+		pos += cut;
+		need += ZSTD_compressBound(cut);
+	}
+	if (need > f->arena_cap) { /* cannot happen: arena_bound is an upper bound */
+		rc = mlv_error_set(MLV_ERROR, "'%s': internal error: no room to compress it", f->path);
+		goto done;
+	}
+	pos = 0;
+	for (size_t i = 0; i < f->ntasks; i++) {
+		struct task *t = &f->tasks[i];
+		t->out = f->arena + pos;
+		t->out_cap = ZSTD_compressBound(t->len);
+		pos += t->out_cap;
+		/* as in ingest: after a run of chunks that stayed raw, try only every RAW_STREAK-th */
+		t->try_compress = streak < RAW_STREAK || i % RAW_STREAK == 0;
+		chunk_work(f->w, t, txn);
+		if (!t->known && t->try_compress)
+			streak = t->comp == MLV_COMP_RAW ? streak + 1 : 0;
+	}
+	/* A one-chunk file's id is its chunk's. */
+	if (f->ntasks == 1)
+		f->oid = f->tasks[0].id;
+	else
+		mlv_hash_buf(&f->oid, f->data, len);
+done:
+	close(fd);
+	return rc;
+}
+
+static void sfile_task(void *arg, size_t i)
+{
+	struct sfile *f = (struct sfile *)arg + i;
+	MDB_txn *txn = NULL;
+	if (mdb_txn_begin(f->w->st->ix.env, NULL, MDB_RDONLY, &txn))
+		txn = NULL;
+	f->rc = sfile_read(f, txn);
+	if (txn)
+		mdb_txn_abort(txn);
+	if (f->rc)
+		snprintf(f->err, sizeof(f->err), "%s", mlv_error_last());
+}
+
+/* Append the new chunks of read file F to the pack and record the object (this thread). */
+static int sfile_store(mlv_writer *w, struct sfile *f)
+{
+	mlv_oid *ids;
+	int rc = 0;
+	if (f->rc)
+		return mlv_error_set(f->rc, "%s", f->err);
+	if (!(ids = malloc((f->ntasks ? f->ntasks : 1) * sizeof(*ids))))
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	for (size_t i = 0; i < f->ntasks; i++) {
+		struct task *t = &f->tasks[i];
+		uint64_t off;
+		ids[i] = t->id;
+		w->stats.chunks_total++;
+		if (t->known || mlv__oidmap_get(&w->cmap, &t->id))
+			continue;
+		struct mlv_entry_hdr h = { MLV_ENTRY_CHUNK, t->comp, t->len,
+			(uint32_t)(t->comp == MLV_COMP_ZSTD ? t->out_len : t->len), t->id };
+		if ((rc = pack_entry(w, &h, t->comp == MLV_COMP_ZSTD ? t->out : t->data, &off)) ||
+		    (rc = grow_array((void **)&w->chunks, &w->achunks, w->nchunks + 1, sizeof(*w->chunks))))
+			goto done;
+		struct pchunk *pc = &w->chunks[w->nchunks++];
+		pc->id = t->id;
+		pc->loc = (struct mlv_chunk_loc){ 0, h.stored_len, off, h.raw_len, h.comp };
+		if ((rc = mlv__oidmap_put(&w->cmap, &t->id, w->nchunks)))
+			goto done;
+		w->stats.chunks_new++;
+		w->stats.bytes_new += h.raw_len;
+		w->stats.bytes_stored += MLV_ENTRY_HDRSZ + h.stored_len;
+	}
+	w->stats.bytes_in += (uint64_t)f->sb.st_size;
+	w->last_size = (uint64_t)f->sb.st_size;
+	if ((rc = finish_object(w, &f->oid, MLV_OBJ_BLOB, (uint64_t)f->sb.st_size, ids, f->ntasks)))
+		goto done;
+	f->entry->oid = f->oid;
+	if (w->cache && w->cache->record)
+		w->cache->record(w->cache->payload, f->path, &f->sb, &f->oid);
+done:
+	free(ids);
+	return rc;
+}
+
+/* Threads for reading files: more than the cores, so that cold reads overlap. */
+static int file_threads(void)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpu < 1)
+		ncpu = 1;
+	return ncpu > 8 ? 11 : (int)ncpu + 2;
+}
+
+/* Store the N files V (their tree entries get the ids), in pipelined batches. */
+static int store_small_files(mlv_writer *w, struct sfile *v, size_t n)
+{
+	size_t start = 0, prev = 0, nprev = 0;
+	int rc = 0, slot = 0;
+	if (!n)
+		return 0;
+	if (!w->fpool && mlv__pool_new_n(&w->fpool, file_threads()))
+		w->fpool = NULL;
+	/* two batches' memory, reused: one being read by the pool, one being written to the pack */
+	for (int i = 0; i < 2 && !w->fmem[i]; i++)
+		if (!(w->fmem[i] = malloc(FMEM_SIZE)))
+			return mlv_error_set(MLV_ENOMEM, "out of memory");
+	for (;;) {
+		size_t end = start, bytes = 0, abytes = 0;
+		unsigned char *mem = w->fmem[slot];
+		if (!rc)
+			while (end < n && end - start < BATCH_FILES) {
+				size_t len = (size_t)v[end].sb.st_size;
+				if (bytes + len > BATCH_BYTES || bytes + len + abytes + arena_bound(len) > FMEM_SIZE)
+					break;
+				bytes += len;
+				abytes += arena_bound(len);
+				end++;
+			}
+		if (!rc && end == start && start < n) /* cannot happen: files this small always fit */
+			rc = mlv_error_set(MLV_ERROR, "'%s': internal error: no room to read it", v[start].path);
+		abytes = 0;
+		/* data first, then the compressed outputs */
+		for (size_t i = start, off = 0; i < end; i++) {
+			size_t len = (size_t)v[i].sb.st_size;
+			v[i].data = mem + off;
+			off += len;
+			v[i].arena_cap = arena_bound(len);
+			v[i].arena = mem + bytes + abytes;
+			abytes += v[i].arena_cap;
+		}
+		slot ^= 1;
+		if (end > start) {
+			if (w->fpool)
+				mlv__pool_submit(w->fpool, end - start, sfile_task, v + start);
+			else
+				for (size_t i = start; i < end; i++)
+					sfile_task(v, i);
+		}
+		/* the batch before is complete: store it while the pool reads this one */
+		for (size_t i = prev; i < prev + nprev; i++) {
+			if (!rc)
+				rc = sfile_store(w, &v[i]);
+			sfile_release(&v[i]);
+		}
+		if (end > start && w->fpool)
+			mlv__pool_wait(w->fpool);
+		if (end == start)
+			break;
+		if (!rc && w->progress)
+			w->progress(w->progress_payload, w->stats.bytes_in);
+		prev = start;
+		nprev = end - start;
+		start = end;
+	}
+	for (size_t i = 0; i < n; i++)
+		sfile_release(&v[i]);
+	return rc;
+}
+
+/*
+ * Store directory DIRFD (named PATH in messages) as a tree: list and lstat
+ * its entries, store links, subdirectories and large files in order, then
+ * the small files in parallel.
+ */
 static int add_dir_fd(mlv_writer *w, mlv_oid *out, int dirfd, const char *path,
 	uint64_t *nfiles, uint64_t *total, int depth)
 {
 	mlv_tree tree = { NULL, 0 };
-	size_t alloc = 0;
+	struct stat *sbs = NULL;
+	struct sfile *small = NULL;
+	size_t alloc = 0, asbs = 0, nsmall = 0, asmall = 0;
 	mlv_buf sub = MLV_BUF_INIT, ser = MLV_BUF_INIT;
 	DIR *d = NULL;
 	struct dirent *de;
@@ -675,7 +935,6 @@ static int add_dir_fd(mlv_writer *w, mlv_oid *out, int dirfd, const char *path,
 	}
 	while ((errno = 0, de = readdir(d))) {
 		struct stat sb;
-		mlv_tree_entry e;
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
 		    !strncmp(de->d_name, MLV_TMP_PREFIX, strlen(MLV_TMP_PREFIX)))
 			continue;
@@ -690,79 +949,111 @@ static int add_dir_fd(mlv_writer *w, mlv_oid *out, int dirfd, const char *path,
 			rc = mlv_error_set_errno(MLV_EIO, errno, "cannot stat '%s'", sub.ptr);
 			goto done;
 		}
-		memset(&e, 0, sizeof(e));
-		if (S_ISREG(sb.st_mode)) {
-			if (w->cache && w->cache->lookup && w->cache->lookup(w->cache->payload, sub.ptr, &sb, &e.oid)) {
-				rc = 0;
-			} else {
-				int fd = openat(dirfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-				if (fd < 0) {
-					rc = mlv_error_set_errno(MLV_EIO, errno, "cannot open '%s'", sub.ptr);
-					goto done;
-				}
-				rc = mlv_writer_add_fd(w, &e.oid, fd, MLV_OBJ_BLOB, sub.ptr);
-				close(fd);
-				/* the size of what was read, not of what lstat saw before */
-				if (!rc && w->last_size != (uint64_t)sb.st_size)
-					rc = mlv_error_set(MLV_EINVALID, "'%s' changed while it was being read; try again", sub.ptr);
-				if (!rc && w->cache && w->cache->record)
-					w->cache->record(w->cache->payload, sub.ptr, &sb, &e.oid);
-			}
-			e.mode = (sb.st_mode & 0111) ? MLV_MODE_EXEC : MLV_MODE_FILE;
-			e.size = (uint64_t)sb.st_size;
-			if (nfiles)
-				(*nfiles)++;
-		} else if (S_ISLNK(sb.st_mode)) {
-			char target[4096];
-			ssize_t n = readlinkat(dirfd, de->d_name, target, sizeof(target));
-			if (n < 0 || n == (ssize_t)sizeof(target)) {
-				rc = mlv_error_set_errno(MLV_EIO, n < 0 ? errno : ENAMETOOLONG, "cannot read link '%s'", sub.ptr);
-				goto done;
-			}
-			rc = ingest(w, &e.oid, -1, (unsigned char *)target, (size_t)n, MLV_OBJ_BLOB, sub.ptr);
-			e.mode = MLV_MODE_LINK;
-			e.size = (uint64_t)n;
-			if (nfiles)
-				(*nfiles)++;
-		} else if (S_ISDIR(sb.st_mode)) {
-			int cfd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			uint64_t sz = 0;
-			if (cfd < 0) {
-				rc = mlv_error_set_errno(MLV_EIO, errno, "cannot open directory '%s'", sub.ptr);
-				goto done;
-			}
-			rc = add_dir_fd(w, &e.oid, cfd, sub.ptr, nfiles, &sz, depth + 1);
-			close(cfd);
-			e.mode = MLV_MODE_TREE;
-			e.size = sz;
-		} else {
-			rc = mlv_error_set(MLV_EINVALID, "cannot store '%s': not a regular file, directory or symlink", sub.ptr);
-		}
-		if (rc)
+		if ((rc = grow_array((void **)&tree.entries, &alloc, tree.n + 1, sizeof(*tree.entries))) ||
+		    (rc = grow_array((void **)&sbs, &asbs, tree.n + 1, sizeof(*sbs))))
 			goto done;
-		if (!(e.name = strdup(de->d_name))) {
+		memset(&tree.entries[tree.n], 0, sizeof(*tree.entries));
+		if (!(tree.entries[tree.n].name = strdup(de->d_name))) {
 			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 			goto done;
 		}
-		if ((rc = grow_array((void **)&tree.entries, &alloc, tree.n + 1, sizeof(e)))) {
-			free(e.name);
-			goto done;
-		}
-		tree.entries[tree.n++] = e;
-		if (total)
-			*total += e.size;
+		sbs[tree.n++] = sb;
 	}
 	if (errno) {
 		rc = mlv_error_set_errno(MLV_EIO, errno, "cannot read directory '%s'", path);
 		goto done;
 	}
+	for (size_t i = 0; i < tree.n; i++) {
+		mlv_tree_entry *e = &tree.entries[i];
+		const struct stat *sb = &sbs[i];
+		mlv_buf_clear(&sub);
+		if ((rc = mlv_buf_printf(&sub, "%s/%s", path, e->name)))
+			goto done;
+		if (S_ISREG(sb->st_mode)) {
+			e->mode = (sb->st_mode & 0111) ? MLV_MODE_EXEC : MLV_MODE_FILE;
+			e->size = (uint64_t)sb->st_size;
+			if (nfiles)
+				(*nfiles)++;
+			if (w->cache && w->cache->lookup && w->cache->lookup(w->cache->payload, sub.ptr, sb, &e->oid)) {
+				rc = 0;
+			} else if ((uint64_t)sb->st_size <= SMALL_FILE) {
+				struct sfile *f;
+				if ((rc = grow_array((void **)&small, &asmall, nsmall + 1, sizeof(*small))))
+					goto done;
+				f = &small[nsmall++];
+				memset(f, 0, sizeof(*f));
+				f->w = w;
+				f->dirfd = dirfd;
+				f->name = e->name;
+				f->sb = *sb;
+				f->entry = e;
+				if (!(f->path = strdup(sub.ptr))) {
+					rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+					goto done;
+				}
+			} else {
+				int fd = openat(dirfd, e->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+				if (fd < 0) {
+					rc = mlv_error_set_errno(MLV_EIO, errno, "cannot open '%s'", sub.ptr);
+					goto done;
+				}
+				rc = mlv_writer_add_fd(w, &e->oid, fd, MLV_OBJ_BLOB, sub.ptr);
+				/* the file read must be the one lstat saw, at the size the tree records */
+				if (!rc) {
+					struct stat after;
+					if (w->last_size != (uint64_t)sb->st_size || fstat(fd, &after) || !same_stat(sb, &after))
+						rc = mlv_error_set(MLV_EINVALID, "'%s' changed while it was being read; try again",
+							sub.ptr);
+				}
+				close(fd);
+				if (!rc && w->cache && w->cache->record)
+					w->cache->record(w->cache->payload, sub.ptr, sb, &e->oid);
+			}
+		} else if (S_ISLNK(sb->st_mode)) {
+			char target[4096];
+			ssize_t n = readlinkat(dirfd, e->name, target, sizeof(target));
+			if (n < 0 || n == (ssize_t)sizeof(target)) {
+				rc = mlv_error_set_errno(MLV_EIO, n < 0 ? errno : ENAMETOOLONG, "cannot read link '%s'", sub.ptr);
+				goto done;
+			}
+			rc = ingest(w, &e->oid, -1, (unsigned char *)target, (size_t)n, MLV_OBJ_BLOB, sub.ptr);
+			e->mode = MLV_MODE_LINK;
+			e->size = (uint64_t)n;
+			if (nfiles)
+				(*nfiles)++;
+		} else if (S_ISDIR(sb->st_mode)) {
+			int cfd = openat(dirfd, e->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			uint64_t sz = 0;
+			if (cfd < 0) {
+				rc = mlv_error_set_errno(MLV_EIO, errno, "cannot open directory '%s'", sub.ptr);
+				goto done;
+			}
+			rc = add_dir_fd(w, &e->oid, cfd, sub.ptr, nfiles, &sz, depth + 1);
+			close(cfd);
+			e->mode = MLV_MODE_TREE;
+			e->size = sz;
+		} else {
+			rc = mlv_error_set(MLV_EINVALID, "cannot store '%s': not a regular file, directory or symlink", sub.ptr);
+		}
+		if (rc)
+			goto done;
+		if (total)
+			*total += e->size;
+	}
+	if ((rc = store_small_files(w, small, nsmall)))
+		goto done;
+	nsmall = 0;
 	if ((rc = mlv_tree_serialize(&ser, &tree)))
 		goto done;
 	rc = ingest(w, out, -1, (const unsigned char *)mlv_buf_cstr(&ser), ser.size, MLV_OBJ_TREE, path);
 done:
+	for (size_t i = 0; i < nsmall; i++)
+		sfile_release(&small[i]);
+	free(small);
 	for (size_t i = 0; i < tree.n; i++)
 		free(tree.entries[i].name);
 	free(tree.entries);
+	free(sbs);
 	mlv_buf_release(&sub);
 	mlv_buf_release(&ser);
 	closedir(d);
@@ -920,6 +1211,9 @@ void mlv_writer_free(mlv_writer *w)
 	if (w->gc_locked)
 		mlv__unlock(w->st->lockfd_gc);
 	mlv__pool_free(w->pool);
+	mlv__pool_free(w->fpool);
+	free(w->fmem[0]);
+	free(w->fmem[1]);
 	for (int i = 0; i < w->cctxs.n; i++)
 		ZSTD_freeCCtx(w->cctxs.free[i]);
 	pthread_mutex_destroy(&w->cctxs.mu);
@@ -1047,6 +1341,7 @@ struct rbatch {
 	pthread_mutex_t *mu;
 	ZSTD_DCtx **dctx;  /* a free list of contexts, one per concurrent task at most */
 	int *ndctx;
+	int verify;        /* hash each chunk (else only the whole object is verified) */
 };
 
 static void read_task(void *arg, size_t i)
@@ -1060,7 +1355,7 @@ static void read_task(void *arg, size_t i)
 	pthread_mutex_unlock(b->mu);
 	if (!d)
 		d = mlv__dctx_new();
-	t->rc = d ? mlv__chunk_read_at(d, t->fd, &t->loc, &t->id, t->out, &t->len, t->scratch)
+	t->rc = d ? mlv__chunk_read_at_v(d, t->fd, &t->loc, &t->id, t->out, &t->len, t->scratch, b->verify)
 		  : mlv_error_set(MLV_ENOMEM, "out of memory");
 	if (t->rc)
 		snprintf(t->err, sizeof(t->err), "%s", mlv_error_last());
@@ -1078,7 +1373,7 @@ static void read_task(void *arg, size_t i)
  * while this thread hashes the whole object and passes the batch before on.
  */
 static int read_parallel(mlv_store *st, MDB_txn *txn, const mlv_oid *oid, const struct mlv_manifest *m,
-	mlv_sink_fn sink, void *payload, mlv_hasher *h, uint64_t *total)
+	mlv_sink_fn sink, void *payload, mlv_hasher *h, uint64_t *total, int verify)
 {
 	struct rtask *t = calloc(2 * READ_BATCH, sizeof(*t));
 	unsigned char *mem = NULL;
@@ -1098,7 +1393,7 @@ static int read_parallel(mlv_store *st, MDB_txn *txn, const mlv_oid *oid, const 
 		t[i].scratch = t[i].out + MLV_CHUNK_MAX;
 	}
 	for (int k = 0; k < 2; k++)
-		b[k] = (struct rbatch){ t + k * READ_BATCH, 0, &mu, dctx, &ndctx };
+		b[k] = (struct rbatch){ t + k * READ_BATCH, 0, &mu, dctx, &ndctx, verify };
 	/* Locations are looked up here: the index and the pack fds are this thread's. */
 	uint32_t next = 0;
 	int cur = 0;
@@ -1159,7 +1454,7 @@ done:
 	return rc;
 }
 
-int mlv_object_read(mlv_store *st, const mlv_oid *oid, mlv_sink_fn sink, void *payload)
+static int read_object(mlv_store *st, const mlv_oid *oid, mlv_sink_fn sink, void *payload, int private_sink)
 {
 	struct mlv_object_rec rec;
 	struct mlv_manifest m = { 0 };
@@ -1179,7 +1474,8 @@ int mlv_object_read(mlv_store *st, const mlv_oid *oid, mlv_sink_fn sink, void *p
 		goto done;
 	}
 	if (m.nchunks >= 8) {
-		if ((rc = read_parallel(st, txn, oid, &m, sink, payload, h, &total)))
+		/* the whole object is hashed in any case: the sink's own copy may skip the chunks' */
+		if ((rc = read_parallel(st, txn, oid, &m, sink, payload, h, &total, !private_sink)))
 			goto done;
 	} else {
 		if (!(buf = malloc(MLV_CHUNK_MAX)) || !(scratch = malloc(ZSTD_compressBound(MLV_CHUNK_MAX)))) {
@@ -1219,6 +1515,16 @@ done:
 	mlv__manifest_release(&m);
 	mdb_txn_abort(txn);
 	return rc;
+}
+
+int mlv_object_read(mlv_store *st, const mlv_oid *oid, mlv_sink_fn sink, void *payload)
+{
+	return read_object(st, oid, sink, payload, 0);
+}
+
+int mlv_object_read_private(mlv_store *st, const mlv_oid *oid, mlv_sink_fn sink, void *payload)
+{
+	return read_object(st, oid, sink, payload, 1);
 }
 
 static int buf_sink(void *payload, const void *data, size_t len) { return mlv_buf_put(payload, data, len); }

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include "mlv/oid.h"
 #include "mlv/error.h"
@@ -68,10 +70,31 @@ int mlv_oid_is_zero(const mlv_oid *oid)
 	return 1;
 }
 
+/*
+ * SHA-256 fetched from the default provider once, not looked up again for
+ * every digest (EVP_sha256() is a name that is resolved on each use). The
+ * OpenSSL configuration file is not loaded: mlv needs nothing from it, and
+ * reading and applying it is most of the library's start-up time.
+ */
+static pthread_once_t sha_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sha_fetched;
+
+static void sha_init(void)
+{
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+	sha_fetched = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+}
+
+static const EVP_MD *sha256(void)
+{
+	pthread_once(&sha_once, sha_init);
+	return sha_fetched ? sha_fetched : EVP_sha256();
+}
+
 void mlv_hash_buf(mlv_oid *out, const void *data, size_t len)
 {
 	unsigned int n = 0;
-	EVP_Digest(data, len, out->id, &n, EVP_sha256(), NULL);
+	EVP_Digest(data, len, out->id, &n, sha256(), NULL);
 }
 
 int mlv_hasher_new(mlv_hasher **out)
@@ -81,7 +104,7 @@ int mlv_hasher_new(mlv_hasher **out)
 		free(h);
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	}
-	EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL);
+	EVP_DigestInit_ex(h->ctx, sha256(), NULL);
 	*out = h;
 	return 0;
 }
@@ -92,7 +115,7 @@ void mlv_hasher_final(mlv_hasher *h, mlv_oid *out)
 {
 	unsigned int n = 0;
 	EVP_DigestFinal_ex(h->ctx, out->id, &n);
-	EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL);
+	EVP_DigestInit_ex(h->ctx, sha256(), NULL);
 }
 
 void mlv_hasher_free(mlv_hasher *h)

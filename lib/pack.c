@@ -114,6 +114,12 @@ int mlv__chunk_decode(unsigned char *out, const struct mlv_entry_hdr *h, const u
 
 int mlv__chunk_decode_with(ZSTD_DCtx *dctx_in, unsigned char *out, const struct mlv_entry_hdr *h, const unsigned char *payload)
 {
+	return mlv__chunk_decode_v(dctx_in, out, h, payload, 1);
+}
+
+int mlv__chunk_decode_v(ZSTD_DCtx *dctx_in, unsigned char *out, const struct mlv_entry_hdr *h, const unsigned char *payload,
+	int verify)
+{
 	mlv_oid got;
 	char hex[MLV_OID_HEXSZ + 1];
 	if (h->comp == MLV_COMP_RAW) {
@@ -142,6 +148,8 @@ int mlv__chunk_decode_with(ZSTD_DCtx *dctx_in, unsigned char *out, const struct 
 			return mlv_error_set(MLV_ECORRUPT, "chunk %s does not decompress: %s", mlv_oid_fmt(hex, &h->id),
 				ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong size");
 	}
+	if (!verify)
+		return 0;
 	mlv_hash_buf(&got, out, h->raw_len);
 	if (mlv_oid_cmp(&got, &h->id))
 		return mlv_error_set(MLV_ECORRUPT, "chunk %s is corrupt: its content hashes to a different id",
@@ -182,6 +190,12 @@ int mlv__chunk_read(mlv_store *st, MDB_txn *txn, const mlv_oid *id, unsigned cha
 int mlv__chunk_read_at(ZSTD_DCtx *dctx, int fd, const struct mlv_chunk_loc *locp, const mlv_oid *id,
 	unsigned char *out, uint32_t *len_out, unsigned char *scratch)
 {
+	return mlv__chunk_read_at_v(dctx, fd, locp, id, out, len_out, scratch, 1);
+}
+
+int mlv__chunk_read_at_v(ZSTD_DCtx *dctx, int fd, const struct mlv_chunk_loc *locp, const mlv_oid *id,
+	unsigned char *out, uint32_t *len_out, unsigned char *scratch, int verify)
+{
 	struct mlv_chunk_loc loc = *locp;
 	struct mlv_entry_hdr h;
 	char hex[MLV_OID_HEXSZ + 1];
@@ -202,7 +216,7 @@ int mlv__chunk_read_at(ZSTD_DCtx *dctx, int fd, const struct mlv_chunk_loc *locp
 		return mlv_error_set_errno(MLV_EIO, (int)-n, "cannot read chunk %s", mlv_oid_fmt(hex, id));
 	if ((size_t)n != h.stored_len)
 		goto trunc;
-	if ((rc = mlv__chunk_decode_with(dctx, out, &h, scratch)))
+	if ((rc = mlv__chunk_decode_v(dctx, out, &h, scratch, verify)))
 		return rc;
 	*len_out = h.raw_len;
 	return 0;

@@ -68,8 +68,12 @@ static void *worker(void *arg)
 int mlv__pool_new(struct mlv_pool **out)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	return mlv__pool_new_n(out, ncpu > 1 ? (int)(ncpu > 8 ? 7 : ncpu - 1) : 0);
+}
+
+int mlv__pool_new_n(struct mlv_pool **out, int want)
+{
 	struct mlv_pool *p = calloc(1, sizeof(*p));
-	int want = ncpu > 1 ? (int)(ncpu > 8 ? 7 : ncpu - 1) : 0;
 	*out = NULL;
 	if (!p)
 		return -1;

@@ -19,6 +19,7 @@
 struct cache_rec {
 	char *key;
 	unsigned char val[72];
+	int written;          /* a file this command wrote: kept only once its timestamps are past */
 };
 
 struct mlv_worktree {
@@ -26,9 +27,15 @@ struct mlv_worktree {
 	char *root;
 	int rootfd;
 	MDB_txn *rtxn;        /* one read transaction for all stat-cache lookups of a command */
+	MDB_cursor *cur;      /* on the stat cache in RTXN, where the last lookup ended */
+	MDB_val ckey, cval;   /* its key and value, when cur_ok */
+	int cur_ok;
 	mlv_buf absbuf;       /* scratch for absolute paths */
 	struct cache_rec *recs;
 	size_t nrecs, arecs;
+	size_t *slots;        /* open addressing over recs by key: index + 1, 0 = empty */
+	size_t nslots;
+	int64_t written_max;  /* the latest timestamp of a file this command wrote */
 	mlv_file_cache fc;
 };
 
@@ -46,9 +53,137 @@ static int64_t now_ns(void)
 /* A file changed within this long of being cached may change again without its mtime moving. */
 #define RACY_NS 100000000LL
 
-static int cache_lookup(void *payload, const char *path, const struct stat *sb, mlv_oid *oid)
+/*
+ * On a file system that keeps whole seconds (both nanosecond fields zero),
+ * a change within the same second leaves the timestamps as they were: such
+ * a file is racy for a whole second more.
+ */
+static int racy(const struct stat *sb, int64_t now)
 {
-	mlv_worktree *wt = payload;
+	int64_t horizon = sb->st_mtim.tv_nsec == 0 && sb->st_ctim.tv_nsec == 0 ? RACY_NS + 1000000000LL : RACY_NS;
+	return now - ns(&sb->st_mtim) < horizon || now - ns(&sb->st_ctim) < horizon;
+}
+
+static uint64_t key_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The entry this command recorded for PATH and has not saved yet, if any. */
+static struct cache_rec *pending_find(mlv_worktree *wt, const char *path)
+{
+	if (!wt->nslots)
+		return NULL;
+	for (size_t i = key_hash(path) & (wt->nslots - 1);; i = (i + 1) & (wt->nslots - 1)) {
+		size_t k = wt->slots[i];
+		if (!k)
+			return NULL;
+		if (!strcmp(wt->recs[k - 1].key, path))
+			return &wt->recs[k - 1];
+	}
+}
+
+/* Index recs[n] (its key is not indexed yet); on no memory it simply stays unindexed. */
+static void pending_index(mlv_worktree *wt, size_t n)
+{
+	if ((n + 1) * 2 > wt->nslots) {
+		size_t cap = wt->nslots ? wt->nslots * 2 : 512;
+		size_t *ns_ = calloc(cap, sizeof(*ns_));
+		if (!ns_)
+			return;
+		free(wt->slots);
+		wt->slots = ns_;
+		wt->nslots = cap;
+		for (size_t j = 0; j < n; j++)
+			for (size_t i = key_hash(wt->recs[j].key) & (cap - 1);; i = (i + 1) & (cap - 1))
+				if (!wt->slots[i]) {
+					wt->slots[i] = j + 1;
+					break;
+				}
+	}
+	for (size_t i = key_hash(wt->recs[n].key) & (wt->nslots - 1);; i = (i + 1) & (wt->nslots - 1)) {
+		if (!wt->slots[i]) {
+			wt->slots[i] = n + 1;
+			return;
+		}
+		if (!strcmp(wt->recs[wt->slots[i] - 1].key, wt->recs[n].key)) {
+			wt->slots[i] = n + 1; /* a newer entry for the same path */
+			return;
+		}
+	}
+}
+
+/* Does the 72-byte record P describe a file whose lstat is SB? */
+static int rec_matches(const unsigned char *p, const struct stat *sb)
+{
+	return mlv__get_u64(p) == (uint64_t)sb->st_size && (int64_t)mlv__get_u64(p + 8) == ns(&sb->st_mtim) &&
+	       (int64_t)mlv__get_u64(p + 16) == ns(&sb->st_ctim) && mlv__get_u64(p + 24) == (uint64_t)sb->st_ino;
+}
+
+/* LMDB's default order of keys: bytes, then length. */
+static int key_cmp(const MDB_val *a, const MDB_val *b)
+{
+	size_t n = a->mv_size < b->mv_size ? a->mv_size : b->mv_size;
+	int c = memcmp(a->mv_data, b->mv_data, n);
+	return c ? c : a->mv_size < b->mv_size ? -1 : a->mv_size > b->mv_size;
+}
+
+/*
+ * Look K up in the stat cache of the command's snapshot. Status and track
+ * ask for the files of a directory in nearly the order of the keys, so a
+ * cursor is kept where the last lookup ended: the next key is usually one
+ * step on, which costs a comparison instead of a search from the root.
+ * Returns 0 with *v, or MDB_NOTFOUND.
+ */
+static int stat_get(mlv_worktree *wt, const MDB_val *k, MDB_val *v)
+{
+	int c;
+	if (!wt->cur) {
+		if (mdb_cursor_open(wt->rtxn, wt->st->ix.stat, &wt->cur)) {
+			wt->cur = NULL;
+			return mdb_get(wt->rtxn, wt->st->ix.stat, (MDB_val *)k, v);
+		}
+		wt->cur_ok = 0;
+	}
+	if (wt->cur_ok && (c = key_cmp(&wt->ckey, k)) <= 0) {
+		for (int step = 0; c < 0 && step < 2; step++) {
+			if (mdb_cursor_get(wt->cur, &wt->ckey, &wt->cval, MDB_NEXT)) {
+				wt->cur_ok = 0;
+				break;
+			}
+			c = key_cmp(&wt->ckey, k);
+		}
+		if (wt->cur_ok && c >= 0) {
+			/* the key at or just after the last one: K is there, or nowhere */
+			if (c)
+				return MDB_NOTFOUND;
+			*v = wt->cval;
+			return 0;
+		}
+	}
+	wt->ckey = *k;
+	if (mdb_cursor_get(wt->cur, &wt->ckey, &wt->cval, MDB_SET_RANGE)) {
+		wt->cur_ok = 0;
+		return MDB_NOTFOUND;
+	}
+	wt->cur_ok = 1;
+	if (key_cmp(&wt->ckey, k))
+		return MDB_NOTFOUND;
+	*v = wt->cval;
+	return 0;
+}
+
+/*
+ * The id the stat cache holds for PATH when SB still matches what it
+ * recorded. With STORED, only an id whose object is in the store: what is
+ * stored under it must be there (track); to compare a file with an id
+ * (status, checkout) the content id alone is enough.
+ */
+static int cache_get(mlv_worktree *wt, const char *path, const struct stat *sb, mlv_oid *oid, int stored)
+{
 	MDB_txn *txn;
 	MDB_val k = { strlen(path), (void *)path }, v;
 	int hit = 0;
@@ -59,27 +194,34 @@ static int cache_lookup(void *payload, const char *path, const struct stat *sb, 
 		return 0;
 	}
 	txn = wt->rtxn;
-	if (mdb_get(txn, wt->st->ix.stat, &k, &v) == 0 && v.mv_size == 72) {
+	/* what this command learnt is newer than its snapshot (checkout's plan, then its work) */
+	struct cache_rec *pend = pending_find(wt, path);
+	if (pend) {
+		v.mv_size = sizeof(pend->val);
+		v.mv_data = pend->val;
+	}
+	if ((pend || stat_get(wt, &k, &v) == 0) && v.mv_size == 72) {
 		const unsigned char *p = v.mv_data;
 		struct mlv_object_rec rec;
-		if (mlv__get_u64(p) == (uint64_t)sb->st_size && (int64_t)mlv__get_u64(p + 8) == ns(&sb->st_mtim) &&
-		    (int64_t)mlv__get_u64(p + 16) == ns(&sb->st_ctim) && mlv__get_u64(p + 24) == (uint64_t)sb->st_ino) {
+		if (rec_matches(p, sb)) {
 			memcpy(oid->id, p + 40, MLV_OID_RAWSZ);
 			/* Only as good as the store: gc may have removed the object since. */
-			hit = mlv__index_get_object(txn, &wt->st->ix, oid, &rec) == 0;
+			hit = !stored || mlv__index_get_object(txn, &wt->st->ix, oid, &rec) == 0;
 		}
 	}
 	mlv_error_clear();
 	return hit;
 }
 
-static void cache_record(void *payload, const char *path, const struct stat *sb, const mlv_oid *oid)
+static int cache_lookup(void *payload, const char *path, const struct stat *sb, mlv_oid *oid)
 {
-	mlv_worktree *wt = payload;
-	int64_t now = now_ns();
+	return cache_get(payload, path, sb, oid, 1);
+}
+
+static void cache_add(mlv_worktree *wt, const char *path, const struct stat *sb, const mlv_oid *oid, int64_t now,
+	int written)
+{
 	struct cache_rec *r;
-	if (!S_ISREG(sb->st_mode) || now - ns(&sb->st_mtim) < RACY_NS || now - ns(&sb->st_ctim) < RACY_NS)
-		return;
 	if (wt->nrecs == wt->arecs) {
 		size_t n = wt->arecs ? wt->arecs * 2 : 256;
 		struct cache_rec *nr = realloc(wt->recs, n * sizeof(*nr));
@@ -97,7 +239,38 @@ static void cache_record(void *payload, const char *path, const struct stat *sb,
 	mlv__put_u64(r->val + 24, (uint64_t)sb->st_ino);
 	mlv__put_u64(r->val + 32, (uint64_t)now);
 	memcpy(r->val + 40, oid->id, MLV_OID_RAWSZ);
+	r->written = written;
+	pending_index(wt, wt->nrecs);
 	wt->nrecs++;
+}
+
+/* Remember the id of a file just read, unless it changed too recently to be trusted. */
+static void cache_record(void *payload, const char *path, const struct stat *sb, const mlv_oid *oid)
+{
+	mlv_worktree *wt = payload;
+	int64_t now = now_ns();
+	if (!S_ISREG(sb->st_mode) || racy(sb, now))
+		return;
+	cache_add(wt, path, sb, oid, now, 0);
+}
+
+/*
+ * Remember the id of a file checkout has just written (SB: fstat of the
+ * open file after its rename). It is racy by nature: the entry is saved
+ * only once the clock has moved past its timestamps (see
+ * mlv_worktree_flush_cache), so that any later change, even of the same
+ * size within the same second, gets other timestamps than the ones saved.
+ * Not on file systems that keep whole seconds.
+ */
+static void cache_record_written(mlv_worktree *wt, const char *path, const struct stat *sb, const mlv_oid *oid)
+{
+	if (!S_ISREG(sb->st_mode) || (sb->st_mtim.tv_nsec == 0 && sb->st_ctim.tv_nsec == 0))
+		return;
+	if (ns(&sb->st_mtim) > wt->written_max)
+		wt->written_max = ns(&sb->st_mtim);
+	if (ns(&sb->st_ctim) > wt->written_max)
+		wt->written_max = ns(&sb->st_ctim);
+	cache_add(wt, path, sb, oid, now_ns(), 1);
 }
 
 static int flush_txn(void *payload, MDB_txn *txn)
@@ -106,7 +279,7 @@ static int flush_txn(void *payload, MDB_txn *txn)
 	for (size_t i = 0; i < wt->nrecs; i++) {
 		MDB_val k = { strlen(wt->recs[i].key), wt->recs[i].key }, v = { 72, wt->recs[i].val };
 		int rc;
-		if (k.mv_size > 511)
+		if (k.mv_size > 511 || wt->recs[i].written < 0)
 			continue; /* LMDB's key limit: such paths are simply hashed every time */
 		if ((rc = mdb_put(txn, wt->st->ix.stat, &k, &v, 0)))
 			return rc == MDB_MAP_FULL ? rc : mlv__index_error(rc, "write");
@@ -114,14 +287,44 @@ static int flush_txn(void *payload, MDB_txn *txn)
 	return 0;
 }
 
+/*
+ * Wait (a clock tick, typically a few milliseconds) until the coarse clock,
+ * which file systems take their timestamps from, is past every timestamp
+ * of the files this command wrote: from then on any change to them gets
+ * later timestamps. If the clock does not get there soon (set back?), the
+ * entries of written files are dropped (-1) instead.
+ */
+static void settle_written(mlv_worktree *wt)
+{
+	struct timespec t, pause = { 0, 1000000 };
+	int ok = 0;
+	for (int tries = 0; tries < 200; tries++) {
+		clock_gettime(CLOCK_REALTIME_COARSE, &t);
+		if (ns(&t) > wt->written_max) {
+			ok = 1;
+			break;
+		}
+		nanosleep(&pause, NULL);
+	}
+	if (!ok)
+		for (size_t i = 0; i < wt->nrecs; i++)
+			if (wt->recs[i].written)
+				wt->recs[i].written = -1;
+	wt->written_max = 0;
+}
+
 int mlv_worktree_flush_cache(mlv_worktree *wt)
 {
 	int rc = 0;
+	if (wt->written_max)
+		settle_written(wt);
 	if (wt->nrecs)
 		rc = mlv__index_write(wt->st, flush_txn, wt);
 	for (size_t i = 0; i < wt->nrecs; i++)
 		free(wt->recs[i].key);
 	wt->nrecs = 0;
+	if (wt->nslots)
+		memset(wt->slots, 0, wt->nslots * sizeof(*wt->slots));
 	return rc;
 }
 
@@ -184,6 +387,9 @@ void mlv_worktree_free(mlv_worktree *wt)
 	for (size_t i = 0; i < wt->nrecs; i++)
 		free(wt->recs[i].key);
 	free(wt->recs);
+	free(wt->slots);
+	if (wt->cur)
+		mdb_cursor_close(wt->cur);
 	if (wt->rtxn)
 		mdb_txn_abort(wt->rtxn);
 	mlv_buf_release(&wt->absbuf);
@@ -718,18 +924,26 @@ static const char *const change_names[] = { "modified", "missing", "added", "del
 
 const char *mlv_change_name(mlv_change c) { return change_names[c]; }
 
+/* The absolute path of RELPATH into wt->absbuf (the stat cache's key). */
+static int set_abs(mlv_worktree *wt, const char *relpath)
+{
+	mlv_buf_clear(&wt->absbuf);
+	if (mlv_buf_puts(&wt->absbuf, strcmp(wt->root, "/") ? wt->root : "") || mlv_buf_putc(&wt->absbuf, '/') ||
+	    mlv_buf_puts(&wt->absbuf, relpath))
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	return 0;
+}
+
 /* The id of regular file NAME in DFD (known as RELPATH): from the stat cache, else hashed. */
 static int file_id(mlv_worktree *wt, int dfd, const char *name, const char *relpath, const struct stat *sb, mlv_oid *out)
 {
 	const char *abs;
 	int rc = 0, fd;
 	uint64_t size;
-	mlv_buf_clear(&wt->absbuf);
-	if (mlv_buf_puts(&wt->absbuf, strcmp(wt->root, "/") ? wt->root : "") || mlv_buf_putc(&wt->absbuf, '/') ||
-	    mlv_buf_puts(&wt->absbuf, relpath))
-		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	if (set_abs(wt, relpath))
+		return MLV_ENOMEM;
 	abs = wt->absbuf.ptr;
-	if (cache_lookup(wt, abs, sb, out))
+	if (cache_get(wt, abs, sb, out, 0))
 		goto done;
 	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 		rc = mlv_error_set_errno(MLV_EIO, errno, "cannot read '%s'", relpath);
@@ -806,23 +1020,112 @@ static int report_disk(int fd, const char *prefix, mlv_change_fn fn, void *p, in
 	return rc;
 }
 
-/* Compare tree OID with directory FD (known as PREFIX), merging the two sorted listings. */
+static int compare_dir(mlv_worktree *wt, const mlv_oid *oid, int fd, const char *prefix, mlv_change_fn fn, void *p,
+	int depth);
+
+/* Compare entry E of a tree with NAME in directory FD (known as PATH), whose lstat is SB. */
+static int compare_entry(mlv_worktree *wt, const mlv_tree_entry *e, int fd, const char *name, const char *path,
+	const struct stat *sb, mlv_change_fn fn, void *p, int depth)
+{
+	mlv_oid id;
+	int rc = 0;
+	if (e->mode == MLV_MODE_TREE) {
+		int sub;
+		if (!S_ISDIR(sb->st_mode))
+			rc = fn(p, path, MLV_CHANGE_TYPE);
+		else if ((sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+			rc = compare_dir(wt, &e->oid, sub, path, fn, p, depth + 1);
+			close(sub);
+		}
+	} else if (e->mode == MLV_MODE_LINK) {
+		if (!S_ISLNK(sb->st_mode))
+			rc = fn(p, path, MLV_CHANGE_TYPE);
+		else if (!(rc = link_id(fd, name, path, &id)) && mlv_oid_cmp(&id, &e->oid))
+			rc = fn(p, path, MLV_CHANGE_MODIFIED);
+	} else if (!S_ISREG(sb->st_mode)) {
+		rc = fn(p, path, MLV_CHANGE_TYPE);
+	} else if ((uint64_t)sb->st_size != e->size) {
+		rc = fn(p, path, MLV_CHANGE_MODIFIED);
+	} else if (!(rc = file_id(wt, fd, name, path, sb, &id)) && mlv_oid_cmp(&id, &e->oid)) {
+		rc = fn(p, path, MLV_CHANGE_MODIFIED);
+	}
+	return rc;
+}
+
+/*
+ * The count of entries of directory FD (as list_dir would list them) and a
+ * sum of their names' hashes, which does not depend on their order.
+ */
+static int count_dir(int fd, const char *what, size_t *n, uint64_t *sum)
+{
+	int dfd = dup(fd);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *de;
+	*n = 0;
+	*sum = 0;
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return mlv_error_set_errno(MLV_EIO, errno, "cannot read directory '%s'", what);
+	}
+	rewinddir(d);
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strncmp(de->d_name, MLV_TMP_PREFIX, strlen(MLV_TMP_PREFIX)))
+			continue;
+		(*n)++;
+		*sum += key_hash(de->d_name);
+	}
+	closedir(d);
+	return 0;
+}
+
+/*
+ * Compare tree OID with directory FD (known as PREFIX). Usually nothing was
+ * added or removed: when the directory holds as many names as the tree,
+ * with the same sum of hashes, and each of the tree's names is there, the
+ * entries are compared in the tree's order without listing the directory
+ * into memory and sorting it. Otherwise the two sorted listings are merged.
+ */
 static int compare_dir(mlv_worktree *wt, const mlv_oid *oid, int fd, const char *prefix, mlv_change_fn fn, void *p, int depth)
 {
 	mlv_tree *t = NULL;
 	struct namelist l = { 0 };
 	mlv_buf path = MLV_BUF_INIT;
-	size_t i = 0, j = 0;
+	struct stat *sbs = NULL;
+	size_t i = 0, j = 0, ndisk;
+	uint64_t sum, tsum = 0;
 	int rc;
 	if (depth > 256)
 		return mlv_error_set(MLV_EINVALID, "'%s' is nested too deeply", prefix);
-	if ((rc = mlv_tree_read(&t, wt->st, oid)) || (rc = list_dir(fd, prefix, &l)))
+	if ((rc = mlv_tree_read(&t, wt->st, oid)) || (rc = count_dir(fd, prefix, &ndisk, &sum)))
 		goto done;
+	for (i = 0; i < t->n; i++)
+		tsum += key_hash(t->entries[i].name);
+	if (ndisk == t->n && sum == tsum && (sbs = malloc((t->n ? t->n : 1) * sizeof(*sbs)))) {
+		for (i = 0; i < t->n; i++)
+			if (fstatat(fd, t->entries[i].name, &sbs[i], AT_SYMLINK_NOFOLLOW))
+				break;
+		if (i == t->n) {
+			for (i = 0; !rc && i < t->n; i++) {
+				mlv_buf_clear(&path);
+				if ((rc = mlv_buf_puts(&path, prefix)) || (rc = mlv_buf_putc(&path, '/')) ||
+				    (rc = mlv_buf_puts(&path, t->entries[i].name)))
+					break;
+				rc = compare_entry(wt, &t->entries[i], fd, t->entries[i].name, path.ptr, &sbs[i], fn, p, depth);
+			}
+			goto done;
+		}
+	}
+	if ((rc = list_dir(fd, prefix, &l)))
+		goto done;
+	i = 0;
 	while (!rc && (i < t->n || j < l.n)) {
 		int c = i >= t->n ? 1 : j >= l.n ? -1 : strcmp(t->entries[i].name, l.v[j]);
 		const char *name = c <= 0 ? t->entries[i].name : l.v[j];
+		struct stat sb;
 		mlv_buf_clear(&path);
-		if ((rc = mlv_buf_printf(&path, "%s/%s", prefix, name)))
+		if ((rc = mlv_buf_puts(&path, prefix)) || (rc = mlv_buf_putc(&path, '/')) || (rc = mlv_buf_puts(&path, name)))
 			break;
 		if (c < 0) {
 			mlv_tree_entry *e = &t->entries[i++];
@@ -831,7 +1134,6 @@ static int compare_dir(mlv_worktree *wt, const mlv_oid *oid, int fd, const char 
 			continue;
 		}
 		if (c > 0) {
-			struct stat sb;
 			j++;
 			if (fstatat(fd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sb.st_mode)) {
 				int sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -845,33 +1147,14 @@ static int compare_dir(mlv_worktree *wt, const mlv_oid *oid, int fd, const char 
 			continue;
 		}
 		mlv_tree_entry *e = &t->entries[i++];
-		struct stat sb;
-		mlv_oid id;
 		j++;
-		if (fstatat(fd, name, &sb, AT_SYMLINK_NOFOLLOW)) {
+		if (fstatat(fd, name, &sb, AT_SYMLINK_NOFOLLOW))
 			rc = fn(p, path.ptr, MLV_CHANGE_DELETED);
-		} else if (e->mode == MLV_MODE_TREE) {
-			int sub;
-			if (!S_ISDIR(sb.st_mode))
-				rc = fn(p, path.ptr, MLV_CHANGE_TYPE);
-			else if ((sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
-				rc = compare_dir(wt, &e->oid, sub, path.ptr, fn, p, depth + 1);
-				close(sub);
-			}
-		} else if (e->mode == MLV_MODE_LINK) {
-			if (!S_ISLNK(sb.st_mode))
-				rc = fn(p, path.ptr, MLV_CHANGE_TYPE);
-			else if (!(rc = link_id(fd, name, path.ptr, &id)) && mlv_oid_cmp(&id, &e->oid))
-				rc = fn(p, path.ptr, MLV_CHANGE_MODIFIED);
-		} else if (!S_ISREG(sb.st_mode)) {
-			rc = fn(p, path.ptr, MLV_CHANGE_TYPE);
-		} else if ((uint64_t)sb.st_size != e->size) {
-			rc = fn(p, path.ptr, MLV_CHANGE_MODIFIED);
-		} else if (!(rc = file_id(wt, fd, name, path.ptr, &sb, &id)) && mlv_oid_cmp(&id, &e->oid)) {
-			rc = fn(p, path.ptr, MLV_CHANGE_MODIFIED);
-		}
+		else
+			rc = compare_entry(wt, e, fd, name, path.ptr, &sb, fn, p, depth);
 	}
 done:
+	free(sbs);
 	mlv_tree_free(t);
 	namelist_release(&l);
 	mlv_buf_release(&path);
@@ -1016,18 +1299,26 @@ link_done:
 	if (fd < 0)
 		return mlv_error_set_errno(MLV_EIO, errno, "cannot write '%s'", relpath);
 	struct fd_sink s = { fd, relpath, 0 };
-	if ((rc = mlv_object_read(c->wt->st, oid, fd_sink, &s)))
+	/* the temporary file is renamed into place only once the whole object verified */
+	if ((rc = mlv_object_read_private(c->wt->st, oid, fd_sink, &s)))
 		goto fail;
 	if ((err = mlv_io_fsync(fd, relpath))) {
 		rc = mlv_error_set_errno(MLV_EIO, -err, "cannot write '%s'", relpath);
 		goto fail;
 	}
-	close(fd);
-	fd = -1;
 	if ((err = mlv_io_renameat(dfd, tmp, dfd, name))) {
 		rc = mlv_error_set_errno(MLV_EIO, -err, "cannot write '%s'", relpath);
 		goto fail;
 	}
+	/*
+	 * The next status, track or checkout need not read it again: the stat
+	 * of the file as renamed (rename sets its ctime), still open so that it
+	 * is surely ours, goes into the stat cache.
+	 */
+	struct stat sb;
+	if (fstat(fd, &sb) == 0 && !set_abs(c->wt, relpath))
+		cache_record_written(c->wt, c->wt->absbuf.ptr, &sb, oid);
+	close(fd);
 	return 0;
 fail:
 	if (fd >= 0)

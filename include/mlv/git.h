@@ -95,7 +95,10 @@ int mlv_repo_log(mlv_repo *repo, const char *relpath, int max, mlv_repo_log_fn f
  * gc roots: call EMIT for the id in every pointer file of every commit
  * reachable from any ref (branches, tags, remotes, stash), a detached HEAD,
  * the reflogs of those and of HEAD (as git gc keeps them; reflog entries
- * whose commit is gone are ignored), and the index. Unparseable pointers
+ * whose commit is gone are ignored), and the index; and for every other work
+ * tree of the repository (linked ones, or the main one when REPO is a linked
+ * one): its HEAD, HEAD's reflog, its index and its pointer files (a linked
+ * work tree that cannot be opened fails the call). Unparseable pointers
  * are skipped (and counted in *skipped when not NULL). A ref that cannot be
  * read fails the whole call, so that gc deletes nothing. A non-zero return
  * from EMIT stops and is returned.

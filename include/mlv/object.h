@@ -56,6 +56,15 @@ typedef int (*mlv_sink_fn)(void *payload, const void *data, size_t len);
 int mlv_object_read(mlv_store *st, const mlv_oid *oid, mlv_sink_fn sink, void *payload);
 
 /*
+ * As mlv_object_read, for a SINK nobody sees until this returns 0 (a
+ * temporary file renamed into place only then): the chunks of a large
+ * object are not hashed one by one, only the whole object is, at the end.
+ * Damaged data may reach the sink, but the read then fails (MLV_ECORRUPT)
+ * and the caller discards what it wrote.
+ */
+int mlv_object_read_private(mlv_store *st, const mlv_oid *oid, mlv_sink_fn sink, void *payload);
+
+/*
  * Read OID into OUT (appended) and verify it. Objects larger than MAX_SIZE
  * are refused with MLV_EINVALID before anything is read.
  */

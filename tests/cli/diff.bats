@@ -46,7 +46,17 @@ setup_history() {
 	assert_eq "$stderr" ""
 	assert_eq "$output" "modified  data/train.csv  8 -> 16 bytes, 1 -> 2 rows  (sha256:${T1:0:12} -> sha256:${T2:0:12})
 added     imgs/  2 files, 2 bytes  (sha256:${IMGS2:0:12})
+    added     imgs/a.png  1 bytes
+    added     imgs/b.png  1 bytes
 deleted   old.bin  8 bytes  (sha256:${OLD:0:12})"
+	# the other way round, the directory's files are deleted
+	run --separate-stderr mlv diff v2 v1
+	assert_status 0
+	assert_eq "$output" "modified  data/train.csv  16 -> 8 bytes, 2 -> 1 rows  (sha256:${T2:0:12} -> sha256:${T1:0:12})
+deleted   imgs/  2 files, 2 bytes  (sha256:${IMGS2:0:12})
+    deleted   imgs/a.png  1 bytes
+    deleted   imgs/b.png  1 bytes
+added     old.bin  8 bytes  (sha256:${OLD:0:12})"
 	run --separate-stderr mlv diff --exit-code v1 v2
 	assert_status 1
 	run --separate-stderr mlv diff --exit-code v2 HEAD
@@ -62,7 +72,7 @@ deleted   old.bin  8 bytes  (sha256:${OLD:0:12})"
 	assert_eq "$(jq -c .old <<<"$output")" "{\"rev\":\"v1\",\"commit\":\"$(git rev-parse v1)\",\"worktree\":false}"
 	assert_eq "$(jq -c .new <<<"$output")" "{\"rev\":\"v2\",\"commit\":\"$(git rev-parse v2)\",\"worktree\":false}"
 	assert_eq "$(jq -c '.changes[0]' <<<"$output")" "{\"path\":\"data/train.csv\",\"status\":\"modified\",\"old\":{\"kind\":\"file\",\"oid\":\"$T1\",\"size\":8,\"rows\":1},\"new\":{\"kind\":\"file\",\"oid\":\"$T2\",\"size\":16,\"rows\":2}}"
-	assert_eq "$(jq -c '.changes[1]' <<<"$output")" "{\"path\":\"imgs\",\"status\":\"added\",\"old\":null,\"new\":{\"kind\":\"dir\",\"oid\":\"$IMGS2\",\"size\":2,\"files\":2}}"
+	assert_eq "$(jq -c '.changes[1]' <<<"$output")" "{\"path\":\"imgs\",\"status\":\"added\",\"old\":null,\"new\":{\"kind\":\"dir\",\"oid\":\"$IMGS2\",\"size\":2,\"files\":2},\"files\":[{\"path\":\"imgs/a.png\",\"status\":\"added\",\"old\":null,\"new\":{\"oid\":\"$(printf a | sha256sum | cut -d' ' -f1)\",\"size\":1,\"mode\":\"100644\"}},{\"path\":\"imgs/b.png\",\"status\":\"added\",\"old\":null,\"new\":{\"oid\":\"$(printf b | sha256sum | cut -d' ' -f1)\",\"size\":1,\"mode\":\"100644\"}}]}"
 	assert_eq "$(jq -c '.changes[2]' <<<"$output")" "{\"path\":\"old.bin\",\"status\":\"deleted\",\"old\":{\"kind\":\"file\",\"oid\":\"$OLD\",\"size\":8},\"new\":null}"
 	assert_eq "$(jq '.changes | length' <<<"$output")" 3
 }

@@ -84,6 +84,7 @@ pack bytes: "*" before, "*" after" ]]
 	run --separate-stderr mlv gc --dry-run --json --prune=@1000
 	assert_eq "$(jq -r .objects_removed <<<"$output")" 0
 	# --prune alone is the default grace period.
+	now=$(date +%s)
 	run --separate-stderr mlv gc --dry-run --json --prune
 	assert_status 0
 	exp=$(jq -r .expire <<<"$output")
@@ -170,6 +171,56 @@ pack bytes: "*" before, "*" after" ]]
 	for id in "$TAGGED" "$DETACHED" "$STAGED" "$WT" "$SUB" "$(sha sub/f)"; do
 		mlv cat-object -e "$id" || { echo "$id was removed" >&2; return 1; }
 	done
+}
+
+@test "gc: linked git work trees are roots: their detached HEAD, index and pointer files, from either side" {
+	mkdir main && cd main
+	repo_init
+	put a.csv 'main branch\n'
+	commit one
+	git worktree add -q --detach ../wt2
+	cd ../wt2
+	mlv init -q --store ../main/.mlv
+	printf '/.mlv/\n' >>.gitignore
+	put b.csv 'committed on the detached HEAD of wt2 only\n'
+	commit two
+	DETACHED=$(sha b.csv)
+	put c.csv 'staged in wt2 only\n'
+	git add c.csv.mlv
+	STAGED=$(sha c.csv)
+	put c.csv 'in the work tree of wt2 only\n'
+	WT=$(sha c.csv)
+	git reflog expire --expire=now --all
+	# from the main work tree: the linked one holds them
+	cd ../main
+	run --separate-stderr mlv gc --prune=now --json
+	assert_status 0
+	assert_eq "$(jq -r .objects_removed <<<"$output")" 0
+	for id in "$DETACHED" "$STAGED" "$WT"; do
+		mlv cat-object -e "$id" || { echo "$id was removed" >&2; return 1; }
+	done
+	# from the linked one: the main work tree's pointers are roots too
+	put d.csv 'in the main work tree only\n'
+	MAINWT=$(sha d.csv)
+	cd ../wt2
+	run --separate-stderr mlv gc --prune=now --json
+	assert_status 0
+	assert_eq "$(jq -r .objects_removed <<<"$output")" 0
+	mlv cat-object -e "$MAINWT"
+	# a linked work tree deleted without 'git worktree prune': what it held is unknown, nothing is deleted
+	cd ../main
+	rm -rf ../wt2
+	run --separate-stderr mlv gc --prune=now
+	assert_status 128
+	[[ "$stderr" == "mlv: error: cannot list what is in use (cannot open the linked work tree 'wt2' (if it was deleted, 'git worktree prune' forgets it)"* ]]
+	mlv cat-object -e "$DETACHED"
+	# once git forgets it, its data goes
+	git worktree prune
+	run --separate-stderr mlv gc --prune=now --json
+	assert_status 0
+	assert_eq "$(jq -r .objects_removed <<<"$output")" 3
+	! mlv cat-object -e "$DETACHED"
+	mlv cat-object -e "$MAINWT"
 }
 
 @test "gc: when the git roots cannot be listed, nothing is deleted" {

@@ -449,3 +449,46 @@ f.mlv"
 	[ "$(ls .mlv/objects/pack | wc -l)" -eq "$before" ]
 	assert_fsck_clean
 }
+
+@test "track: a directory of many files, stored in parallel batches: exact tree, duplicates stored once, one pack" {
+	repo_init
+	mkdir -p d/sub
+	# 600 small files with 150 distinct contents (several batches of the file pool)
+	for i in $(seq 1 600); do printf 'row %d\n' "$((i % 150))" >"d/f$i"; done
+	: >d/empty
+	chmod +x d/f7
+	noise 300000 >d/sub/mid          # several chunks
+	cp d/sub/mid d/sub/mid-copy
+	noise 5000000 0f0e0d0c0b0a09080706050403020100 >d/big # larger than the files read whole: streamed
+	cp -a d copy
+	run --separate-stderr mlv track --json d
+	assert_status 0
+	# each file's id, mode and size, as the tree lists them
+	expected=$(cd d && find . -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 sha256sum |
+		while read -r id f; do
+			mode=100644
+			[ -x "$f" ] && mode=100755
+			printf '%s blob %s\t%s\t%s\n' "$mode" "$id" "$(stat -c %s "$f")" "$f"
+		done)
+	run mlv ls-tree -r "$(oid_in d.mlv)"
+	assert_eq "$output" "$expected"
+	# every distinct content written once: the new bytes are those of the distinct files and the two trees
+	tree=$(oid_in d.mlv)
+	sub=$(mlv ls-tree "$tree" | awk '$2 == "tree" { print $3 }')
+	distinct=$( (cd d && find . -type f -exec sha256sum {} + | sort -u -k1,1 | while read -r id f; do stat -c %s "$f"; done
+		mlv cat-object -s "$tree"
+		mlv cat-object -s "$sub") | awk '{ s += $1 } END { print s }')
+	run mlv track --json d
+	assert_status 0
+	[[ "$output" == *'"state":"unchanged"'* ]]
+	rm -rf .mlv && mlv init -q
+	run --separate-stderr mlv track --json d
+	[[ "$output" == *"\"bytes_new\":$distinct,"* ]] || { echo "$output, expected bytes_new $distinct" >&2; false; }
+	assert_eq "$(pack_files | wc -l)" 1
+	rm -rf d
+	run --separate-stderr mlv checkout d
+	assert_status 0
+	diff -r copy d
+	run mlv fsck --full
+	assert_status 0
+}
