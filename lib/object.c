@@ -784,6 +784,8 @@ int mlv_writer_add_dir(mlv_writer *w, mlv_oid *out, const char *path, uint64_t *
 struct commit_ctx {
 	mlv_writer *w;
 	const char *packname;
+	mlv_index_write_fn also; /* more work in the same transaction, or NULL */
+	void *also_payload;
 };
 
 static int commit_txn(void *payload, MDB_txn *txn)
@@ -833,6 +835,8 @@ static int commit_txn(void *payload, MDB_txn *txn)
 		if ((rc = mdb_put(txn, ix->objects, &k, &v, 0)))
 			goto fail;
 	}
+	if (c->also)
+		return c->also(c->also_payload, txn);
 	return 0;
 fail:
 	return rc == MDB_MAP_FULL ? rc : mlv__index_error(rc, "write");
@@ -840,7 +844,12 @@ fail:
 
 int mlv_writer_commit(mlv_writer *w)
 {
-	struct commit_ctx c = { w, NULL };
+	return mlv__writer_commit_with(w, NULL, NULL);
+}
+
+int mlv__writer_commit_with(mlv_writer *w, mlv_index_write_fn also, void *payload)
+{
+	struct commit_ctx c = { w, NULL, also, payload };
 	mlv_buf final = MLV_BUF_INIT;
 	char name[64];
 	int rc = 0, err;
@@ -870,7 +879,7 @@ int mlv_writer_commit(mlv_writer *w)
 		}
 		c.packname = name;
 	}
-	if (w->nobjs || w->nchunks)
+	if (w->nobjs || w->nchunks || also)
 		rc = mlv__index_write(w->st, commit_txn, &c);
 	if (!rc)
 		w->committed = 1;
