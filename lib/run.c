@@ -752,9 +752,41 @@ done:
  * answers in 2. The same question as mlv_repo_head: index and work tree
  * against HEAD, untracked files and submodules ignored; --no-optional-locks
  * so that it never writes the index. 1: answered (r->has_git, r->commit,
- * r->dirty set; not a work tree or no commit yet leaves has_git 0). 0: ask
- * libgit2 (git missing, or output this code does not know).
+ * r->dirty set; no .git above DIR or no commit yet leaves has_git 0). 0: ask
+ * libgit2 (git missing or failing, or output this code does not know).
  */
+/* No .git (directory or file) in DIR or above, and no GIT_DIR: surely not in a git work tree. */
+static int outside_git(const char *dir)
+{
+	char *p = realpath(dir, NULL);
+	int outside = 1;
+	if (!p || (getenv("GIT_DIR") && *getenv("GIT_DIR"))) {
+		free(p);
+		return 0;
+	}
+	for (;;) {
+		struct stat sb;
+		size_t n = strlen(p);
+		char *q = malloc(n + 6);
+		if (!q) {
+			outside = 0;
+			break;
+		}
+		snprintf(q, n + 6, "%s/.git", n == 1 ? "" : p);
+		if (!lstat(q, &sb)) {
+			outside = 0;
+			free(q);
+			break;
+		}
+		free(q);
+		if (n == 1)
+			break;
+		*(strrchr(p, '/') == p ? p + 1 : strrchr(p, '/')) = '\0';
+	}
+	free(p);
+	return outside;
+}
+
 static int git_state_cli(mlv_run *r)
 {
 	char *argv[] = { "git", "--no-optional-locks", "status", "--porcelain=v2", "--branch", "--untracked-files=no",
@@ -765,6 +797,8 @@ static int git_state_cli(mlv_run *r)
 	mlv_buf out = MLV_BUF_INIT;
 	int pfd[2], status, answered = 0;
 	pid_t pid;
+	if (outside_git(dir))
+		return 1; /* has_git stays 0, as when libgit2 finds no repository */
 	if (!find_exe("git", exe, sizeof(exe)) || pipe2(pfd, O_CLOEXEC))
 		return 0;
 	posix_spawn_file_actions_init(&fa);
@@ -791,13 +825,8 @@ static int git_state_cli(mlv_run *r)
 	close(pfd[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (!WIFEXITED(status))
-		goto done;
-	if (WEXITSTATUS(status) == 128) { /* not a git work tree (or a bare repository) */
-		answered = 1;
-		goto done;
-	}
-	if (WEXITSTATUS(status) != 0 || !out.ptr)
+	/* git failed (a bare repository, an ownership check, damage...): libgit2 decides */
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !out.ptr)
 		goto done;
 	{
 		const char *p = out.ptr, *end = p + out.size, *oid = NULL;
