@@ -2113,14 +2113,14 @@ int mlv_run_scan(mlv_store *st, mlv_run_list_fn fn, void *payload)
 		/*
 		 * The index's map is read-only and shared: its pages stay in the
 		 * page cache whether mapped here or not. So that memory does not
-		 * grow with the number of runs, every 2,048 runs the pages read so
+		 * grow with the number of runs, every 512 runs the pages read so
 		 * far are unmapped (MADV_DONTNEED; a page the cursor still needs is
 		 * mapped again on access). The whole map: a B-tree filled in random
 		 * id order has its leaves anywhere in the file.
 		 */
 		if (seen == 0)
 			mapping_of((uintptr_t)v.mv_data, &lo, &hi);
-		if (++seen % 2048 == 0 && hi > lo)
+		if (++seen % 512 == 0 && hi > lo)
 			madvise((void *)lo, hi - lo, MADV_DONTNEED);
 		memcpy(id, k.mv_data, MLV_RUN_IDSZ);
 		id[MLV_RUN_IDSZ] = '\0';
