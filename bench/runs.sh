@@ -40,6 +40,8 @@ cmake --build "$B" --target gen-runs -j 2 >>"$D/log/cmake.log" 2>&1 || die "cann
 GENRUNS="$B/gen-runs"
 
 ms() { awk "BEGIN { printf \"%.2f\", $1 * 1000 }"; }
+# hf_cpu LOG: mean user+sys CPU ms of the command hyperfine_s timed into LOG ("?" if unknown)
+hf_cpu() { jq -r '.results[0] | (.user + .system) * 1000 | . * 100 | round / 100' "$1.json" 2>/dev/null || echo "?"; }
 
 wait_quiet start
 LOADS=$LOAD_LINE
@@ -68,24 +70,28 @@ for ((i = 0; i < n; i++)); do "$cmd" "$@" "loss=$i" --step "$i"; done
 t1=$EPOCHREALTIME
 echo "${t1/./} ${t0/./}" | awk '{ printf "%.6f\n", ($1 - $2) / 1e6 }'
 EOF
-: >"$D/t.lm" && : >"$D/t.floor"
+: >"$D/t.mlv" && : >"$D/t.floor" && : >"$D/c.mlv" && : >"$D/c.floor"
 for ((r = 0; r < BENCH_RUNS; r++)); do
 	if [ $((r % 2)) = 0 ]; then order="mlv floor"; else order="floor mlv"; fi
 	MLV_RUN_NO_PYTHON=1 MLV="$MLV" "$MLV" run -n "loop-$r" -- bash -c '
 		for w in '"$order"'; do
-			if [ $w = mlv ]; then bash "$0" mlv "$1" >>"$2/t.lm"; else bash "$0" floor "$1" >>"$2/t.floor"; fi
+			# wall seconds from the loop, CPU seconds (user + sys of bash and the calls) from time
+			/usr/bin/time -f "%U %S" -o "$2/cpu" bash "$0" $w "$1" >>"$2/t.$w"
+			awk "{ print \$1 + \$2 }" "$2/cpu" >>"$2/c.$w"
 		done' "$D/lm/loop.sh" "$LM_CALLS" "$D" >"$D/log/lm.$r" 2>&1 || die "log-metric loop failed (see $D/log/lm.$r)"
 	n=$("$MLV" show --json "loop-$r" | jq '.run.metrics.loss.history | length')
 	[ "$n" = "$LM_CALLS" ] || die "run loop-$r recorded $n points, not $LM_CALLS"
-	say "  round $((r + 1)) mlv $(tail -n 1 "$D/t.lm")s floor $(tail -n 1 "$D/t.floor")s"
+	say "  round $((r + 1)) mlv $(tail -n 1 "$D/t.mlv")s floor $(tail -n 1 "$D/t.floor")s"
 done
-lm=$(median <"$D/t.lm") floor=$(median <"$D/t.floor")
+lm=$(median <"$D/t.mlv") floor=$(median <"$D/t.floor")
+lm_cpu=$(median <"$D/c.mlv") floor_cpu=$(median <"$D/c.floor")
 lm_rate=$(awk "BEGIN { printf \"%.0f\", $LM_CALLS / $lm }")
 floor_rate=$(awk "BEGIN { printf \"%.0f\", $LM_CALLS / $floor }")
 result logmetric_10k_loop "$lm_rate" " calls/s" \
 	"floor(/bin/true)=${floor_rate} calls/s; per call mlv=$(awk "BEGIN { printf \"%.3f\", $lm * 1000 / $LM_CALLS }")ms floor=$(awk "BEGIN { printf \"%.3f\", $floor * 1000 / $LM_CALLS }")ms; all $LM_CALLS points recorded" \
 	"$lm_rate" ">=" 1000
-info logmetric_spread "min-max seconds per $LM_CALLS calls: mlv=$(spread <"$D/t.lm") floor=$(spread <"$D/t.floor"); mlv/floor=$(awk "BEGIN { printf \"%.2f\", $lm / $floor }")"
+info logmetric_spread "min-max seconds per $LM_CALLS calls: mlv=$(spread <"$D/t.mlv") floor=$(spread <"$D/t.floor"); mlv/floor=$(awk "BEGIN { printf \"%.2f\", $lm / $floor }")"
+info logmetric_cpu "CPU (user+sys of the loop, medians) per call: mlv=$(awk "BEGIN { printf \"%.3f\", $lm_cpu * 1000 / $LM_CALLS }")ms floor=$(awk "BEGIN { printf \"%.3f\", $floor_cpu * 1000 / $LM_CALLS }")ms; mlv/floor=$(awk "BEGIN { printf \"%.2f\", $lm_cpu / $floor_cpu }") (wall time on a busy machine is mostly waiting for a CPU)"
 
 # ---- [2/3] runs and show over 10k, 30k, 100k runs ----
 wait_quiet "[2/3] runs"
@@ -113,6 +119,7 @@ for n in $SIZES; do
 	read -r r_med r_min r_max <<<"$(hyperfine_s "$S" "$FAST_RUNS" "$D/log/runs.$k" \
 		"$MLV" runs --filter "$FILTER" --sort -metrics.auc -n 10)"
 	r_rss=$(rss "$MLV" runs --filter "$FILTER" --sort -metrics.auc -n 10)
+	r_cpu=$(hf_cpu "$D/log/runs.$k")
 	id=$("$MLV" runs --json -n 1 --sort start | jq -r '.runs[0].id')
 	read -r s_med s_min s_max <<<"$(hyperfine_s "$S" "$FAST_RUNS" "$D/log/show.$k" "$MLV" show "${id:0:8}")"
 	s_rss=$(rss "$MLV" show "${id:0:8}")
@@ -121,12 +128,12 @@ for n in $SIZES; do
 	all_rss=$(rss "$MLV" runs --json)
 	eval "rss_$k=$r_rss"
 	if [ "$n" = 100000 ]; then
-		result runs_100k_filter_sort "$(ms "$r_med")" ms "min-max=$(ms "$r_min")-$(ms "$r_max")ms maxrss=${r_rss}KB" \
+		result runs_100k_filter_sort "$(ms "$r_med")" ms "min-max=$(ms "$r_min")-$(ms "$r_max")ms mean cpu(user+sys)=${r_cpu}ms maxrss=${r_rss}KB" \
 			"$(ms "$r_med")" "<=" 100
 		result show_100k "$(ms "$s_med")" ms "min-max=$(ms "$s_min")-$(ms "$s_max")ms maxrss=${s_rss}KB (id prefix of 8)" \
 			"$(ms "$s_med")" "<=" 5
 	fi
-	info "runs_$k" "generated in ${gen_s}s; runs --filter --sort -n 10: $(ms "$r_med")ms maxrss=${r_rss}KB; show ID: $(ms "$s_med")ms maxrss=${s_rss}KB; show NAME (scan): $(ms "$sn_med")ms; runs --json (all $n rows): $(ms "$all_med")ms maxrss=${all_rss}KB; index $(size_of "$S/.mlv/index") B"
+	info "runs_$k" "generated in ${gen_s}s; runs --filter --sort -n 10: $(ms "$r_med")ms cpu=${r_cpu}ms maxrss=${r_rss}KB; show ID: $(ms "$s_med")ms maxrss=${s_rss}KB; show NAME (scan): $(ms "$sn_med")ms; runs --json (all $n rows): $(ms "$all_med")ms maxrss=${all_rss}KB; index $(size_of "$S/.mlv/index") B"
 done
 first=$(set -- $SIZES; echo $(($1 / 1000))k) last=$(set -- $SIZES; eval echo \$$#); last=$((last / 1000))k
 eval "r0=\$rss_$first r1=\$rss_$last"
@@ -154,10 +161,11 @@ read -r true_med true_min true_max <<<"$(hyperfine_s "$R" "$FAST_RUNS" "$D/log/t
 read -r np_med _ _ <<<"$(MLV_RUN_NO_PYTHON=1 hyperfine_s "$R" "$FAST_RUNS" "$D/log/run.nopy" "$MLV" run -- true)"
 [ "$("$MLV" runs --json | jq '.runs | length')" -ge $((2 * FAST_RUNS + 1)) ] || die "not every mlv run was recorded"
 over=$(awk "BEGIN { printf \"%.2f\", ($run_med - $true_med) * 1000 }")
+run_cpu=$(hf_cpu "$D/log/run") true_cpu=$(hf_cpu "$D/log/true")
 result run_overhead "$over" ms \
 	"mlv run -- true=$(ms "$run_med")ms (min-max $(ms "$run_min")-$(ms "$run_max")) true=$(ms "$true_med")ms; $pynote" \
 	"$over" "<=" 10
-info run_detail "MLV_RUN_NO_PYTHON=1: $(ms "$np_med")ms; first run (python probed, cache written): $(ms "$t")ms; every run: git status, 1 pack fsync + dir fsync, 1 LMDB commit"
+info run_detail "mean CPU (user+sys, with children): mlv run -- true=${run_cpu}ms true=${true_cpu}ms; MLV_RUN_NO_PYTHON=1: $(ms "$np_med")ms; first run (python probed, cache written): $(ms "$t")ms; every run: git status, 1 pack fsync + dir fsync, 1 LMDB commit"
 info machine_load "$L1; $L2; $L3; at the end load1=$(load1)"
 
 echo
