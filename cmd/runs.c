@@ -544,6 +544,7 @@ done:
 	for (size_t i = 0; i < r.n; i++)
 		row_release(&r.v[i]);
 	free(r.v);
+	scratch_reset(); /* strings the table's cells decoded */
 	free(scratch.v);
 	for (size_t i = 0; i < c.n; i++)
 		free(c.v[i]);

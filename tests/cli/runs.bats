@@ -106,4 +106,9 @@ aaaa0000  a     0       0.8          xgb"
 	assert_eq "$(names --filter 'name == "q \u0022x\u0022 \\ \u00e9"')" 'q "x" \ é'
 	assert_eq "$(names --sort -name -n 1)" 'q "x" \ é'
 	assert_eq "$(mlv show --json 'q "x" \ é' | jq -r .id)" ffff0000000000000000000000000006
+	# the table decodes them too
+	run --separate-stderr mlv runs -n 1 --columns name,params.path --filter 'params.path != null'
+	assert_status 0
+	assert_eq "$output" 'name        params.path
+q "x" \ é  a\b'
 }
