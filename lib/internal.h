@@ -134,6 +134,14 @@ int mlv__index_read_begin(struct mlv_index *ix, MDB_txn **out);
  */
 typedef int (*mlv_index_write_fn)(void *payload, MDB_txn *txn);
 int mlv__index_write(mlv_store *st, mlv_index_write_fn fn, void *payload);
+/*
+ * mlv_writer_commit, with ALSO(PAYLOAD, txn) run in the same index
+ * transaction after the objects are indexed (the pack is durable by then):
+ * one commit, one sync, for objects and what refers to them. ALSO must be
+ * repeatable (a full map makes the transaction run again).
+ */
+int mlv__writer_commit_with(mlv_writer *w, mlv_index_write_fn also, void *payload);
+
 /* Turn an LMDB error into an mlv error naming WHAT. */
 int mlv__index_error(int mdb_rc, const char *what);
 

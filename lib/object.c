@@ -1077,6 +1077,8 @@ int mlv_writer_add_dir(mlv_writer *w, mlv_oid *out, const char *path, uint64_t *
 struct commit_ctx {
 	mlv_writer *w;
 	const char *packname;
+	mlv_index_write_fn also; /* more work in the same transaction, or NULL */
+	void *also_payload;
 };
 
 static int commit_txn(void *payload, MDB_txn *txn)
@@ -1126,6 +1128,8 @@ static int commit_txn(void *payload, MDB_txn *txn)
 		if ((rc = mdb_put(txn, ix->objects, &k, &v, 0)))
 			goto fail;
 	}
+	if (c->also)
+		return c->also(c->also_payload, txn);
 	return 0;
 fail:
 	return rc == MDB_MAP_FULL ? rc : mlv__index_error(rc, "write");
@@ -1169,7 +1173,7 @@ done:
 
 int mlv__writer_commit_in(mlv_writer *w, MDB_txn *txn)
 {
-	struct commit_ctx c = { w, NULL };
+	struct commit_ctx c = { w, NULL, NULL, NULL };
 	int rc;
 	if (w->committed)
 		return 0;
@@ -1183,14 +1187,19 @@ void mlv__writer_set_committed(mlv_writer *w) { w->committed = 1; }
 
 int mlv_writer_commit(mlv_writer *w)
 {
-	struct commit_ctx c = { w, NULL };
+	return mlv__writer_commit_with(w, NULL, NULL);
+}
+
+int mlv__writer_commit_with(mlv_writer *w, mlv_index_write_fn also, void *payload)
+{
+	struct commit_ctx c = { w, NULL, also, payload };
 	int rc;
 	if (w->committed)
 		return 0;
 	if ((rc = writer_prepare(w)))
 		return rc;
 	c.packname = w->packname[0] ? w->packname : NULL;
-	if (w->nobjs || w->nchunks)
+	if (w->nobjs || w->nchunks || also)
 		rc = mlv__index_write(w->st, commit_txn, &c);
 	if (!rc)
 		w->committed = 1;

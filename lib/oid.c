@@ -1,17 +1,24 @@
-/* SHA-256 ids through libcrypto's EVP interface (which uses the CPU's SHA instructions). */
+/*
+ * SHA-256 ids through libcrypto's SHA256_Init/Update/Final, which run the
+ * same assembly as EVP (the CPU's SHA instructions when present). Not EVP:
+ * with OpenSSL 3, EVP_sha256 drags the provider machinery into the binary
+ * (about 4 MB when libcrypto is linked statically, see CMakeLists.txt) and
+ * initialises it on first use (reading openssl.cnf), which costs every short
+ * command a millisecond; the low-level functions are a few KB and need no
+ * initialisation. OpenSSL 3 marks them deprecated but keeps them.
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <pthread.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include "mlv/oid.h"
 #include "mlv/error.h"
 #include "mlv/io.h"
 
 struct mlv_hasher {
-	EVP_MD_CTX *ctx;
+	SHA256_CTX ctx;
 };
 
 char *mlv_oid_fmt(char out[MLV_OID_HEXSZ + 1], const mlv_oid *oid)
@@ -70,59 +77,36 @@ int mlv_oid_is_zero(const mlv_oid *oid)
 	return 1;
 }
 
-/*
- * SHA-256 fetched from the default provider once, not looked up again for
- * every digest (EVP_sha256() is a name that is resolved on each use). The
- * OpenSSL configuration file is not loaded: mlv needs nothing from it, and
- * reading and applying it is most of the library's start-up time.
- */
-static pthread_once_t sha_once = PTHREAD_ONCE_INIT;
-static EVP_MD *sha_fetched;
-
-static void sha_init(void)
-{
-	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
-	sha_fetched = EVP_MD_fetch(NULL, "SHA2-256", NULL);
-}
-
-static const EVP_MD *sha256(void)
-{
-	pthread_once(&sha_once, sha_init);
-	return sha_fetched ? sha_fetched : EVP_sha256();
-}
-
 void mlv_hash_buf(mlv_oid *out, const void *data, size_t len)
 {
-	unsigned int n = 0;
-	EVP_Digest(data, len, out->id, &n, sha256(), NULL);
+	SHA256_CTX c;
+	SHA256_Init(&c);
+	SHA256_Update(&c, data, len);
+	SHA256_Final(out->id, &c);
 }
 
 int mlv_hasher_new(mlv_hasher **out)
 {
 	mlv_hasher *h = calloc(1, sizeof(*h));
-	if (!h || !(h->ctx = EVP_MD_CTX_new())) {
-		free(h);
+	if (!h)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
-	}
-	EVP_DigestInit_ex(h->ctx, sha256(), NULL);
+	SHA256_Init(&h->ctx);
 	*out = h;
 	return 0;
 }
 
-void mlv_hasher_update(mlv_hasher *h, const void *data, size_t len) { EVP_DigestUpdate(h->ctx, data, len); }
+void mlv_hasher_update(mlv_hasher *h, const void *data, size_t len) { SHA256_Update(&h->ctx, data, len); }
 
 void mlv_hasher_final(mlv_hasher *h, mlv_oid *out)
 {
-	unsigned int n = 0;
-	EVP_DigestFinal_ex(h->ctx, out->id, &n);
-	EVP_DigestInit_ex(h->ctx, sha256(), NULL);
+	SHA256_Final(out->id, &h->ctx);
+	SHA256_Init(&h->ctx);
 }
 
 void mlv_hasher_free(mlv_hasher *h)
 {
 	if (!h)
 		return;
-	EVP_MD_CTX_free(h->ctx);
 	free(h);
 }
 

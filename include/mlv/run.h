@@ -156,6 +156,26 @@ typedef int (*mlv_run_list_fn)(void *payload, const char *id, const mlv_oid *rec
 int mlv_run_list(mlv_store *st, mlv_run_list_fn fn, void *payload);
 
 /*
+ * As mlv_run_list, for listing many runs fast: SUMMARY is not copied and not
+ * NUL-terminated (LEN bytes in the index's map, valid until FN returns;
+ * read it with include/mlv/jsonscan.h), and the map pages read are given
+ * back as the scan goes, so memory does not grow with the number of runs.
+ */
+int mlv_run_scan(mlv_store *st, mlv_run_list_fn fn, void *payload);
+
+/*
+ * Record N runs made elsewhere: RECORDS[i] (LENS[i] bytes) is a complete run
+ * record as mlv_run_finish stores it (JSON, "schema":"mlv.run/1", "id" of 32
+ * lower-case hex digits; `mlv show --json` prints it as "run"). Each is
+ * stored in canonical form and indexed with the summary mlv_run_finish would
+ * have written, in ONE index transaction after the records are durable; an
+ * id already recorded is replaced. Objects the records name (streams, outs)
+ * must already be in the store. Used by bench/gen-runs.c to make 100,000
+ * runs without 100,000 processes. MLV_EINVALID names the bad record.
+ */
+int mlv_run_import(mlv_store *st, const char *const *records, const size_t *lens, size_t n);
+
+/*
  * Append to OUT the canonical form of the JSON text IN: object keys sorted
  * bytewise, no white space, numbers that are integers below 2^53 written
  * as integers, others in their shortest round-trip form. MLV_EINVALID

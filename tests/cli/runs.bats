@@ -104,3 +104,31 @@ a     -"
 	run mlv runs extra
 	assert_status 129
 }
+
+@test "runs -n with --sort: the first n of the whole sorted list, for every n and key" {
+	MLV_TEST_RUN_ID=dddd0000000000000000000000000004 mlv run -n d -p model=svm -- true 2>/dev/null
+	MLV_TEST_RUN_ID=eeee0000000000000000000000000005 mlv run -n e -p model=xgb -- mlv log-metric auc=0.9 2>/dev/null
+	for key in metrics.auc -metrics.auc params.model -params.model -metrics.loss name status id; do
+		all=$(names --sort "$key")
+		for n in 0 1 2 3 4 5 6; do
+			assert_eq "$(names --sort "$key" -n "$n")" "$(tr ' ' '\n' <<<"$all" | head -n "$n" | paste -sd' ')"
+		done
+	done
+	assert_eq "$(names -n 2)" "e d"
+	assert_eq "$(names -n 2 --filter 'metrics.auc >= 0.9')" "e c"
+	assert_eq "$(names -n 0)" ""
+}
+
+@test "runs --filter and show: names and params with JSON escapes and non-ASCII match" {
+	MLV_TEST_RUN_ID=ffff0000000000000000000000000006 mlv run -n 'q "x" \ é' -p 'path=a\b' -p 'tab=a	b' -- true 2>/dev/null
+	assert_eq "$(names --filter 'name == "q \"x\" \\ é"')" 'q "x" \ é'
+	assert_eq "$(names --filter 'params.path == "a\\b" and params.tab == "a\tb"')" 'q "x" \ é'
+	assert_eq "$(names --filter 'name == "q \u0022x\u0022 \\ \u00e9"')" 'q "x" \ é'
+	assert_eq "$(names --sort -name -n 1)" 'q "x" \ é'
+	assert_eq "$(mlv show --json 'q "x" \ é' | jq -r .id)" ffff0000000000000000000000000006
+	# the table decodes them too
+	run --separate-stderr mlv runs -n 1 --columns name,params.path --filter 'params.path != null'
+	assert_status 0
+	assert_eq "$output" 'name        params.path
+q "x" \ é  a\b'
+}
