@@ -260,12 +260,37 @@ struct cat_entry {
 	uint64_t count; /* 0: empty slot */
 };
 
+/*
+ * Numerical values are kept as scaled decimals while they can be: the field
+ * "-12.345" is the integer -12345 at scale 3, and while every value added so
+ * far is such a plain decimal ([+-]digits[.digits], at most DEC_MAX_SCALE
+ * decimals) whose integer at the column's scale (the most decimals seen; the
+ * values before are multiplied up when it grows) has magnitude below 2^31,
+ * the column is an array of int32. That is half the memory of doubles and
+ * sorts in fewer radix passes. The double of such a value is x / 10^scale:
+ * both are exact doubles, so the one division is correctly rounded, the
+ * very double strtod gives for the text. The statistics therefore see the
+ * same numbers. The first value that does not fit (an exponent, more
+ * decimals, a larger magnitude) turns the column into doubles for good.
+ */
+#define DEC_MAX_SCALE 9
+#define DEC_LIMIT 2147483647LL
+
+static const int64_t pow10_int[DEC_MAX_SCALE + 1] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000
+};
+
 struct mlv_stats_column {
 	int forced, type, rescan;
 	uint64_t count, missing;
-	double *v;
+	int dec;            /* numerical values are in dv (else in v) */
+	int32_t *dv;        /* the values times 10^scale */
+	size_t ndv, dvcap;
+	int scale;
+	int64_t dmax;       /* the largest |dv[i]| */
+	double *v;          /* the values as doubles; sorted after finish */
 	size_t nv, vcap;
-	int sorted;
+	int sorted;         /* the values so far are in ascending order */
 	struct cat_entry *tab;
 	size_t tcap, tn;
 	mlv_buf arena;
@@ -283,6 +308,7 @@ int mlv_stats_column_new(mlv_stats_column **out, int type)
 	c->forced = type;
 	c->type = type == MLV_STATS_CATEGORICAL ? MLV_STATS_CATEGORICAL : MLV_STATS_NUMERICAL;
 	c->sorted = 1;
+	c->dec = 1;
 	*out = c;
 	return 0;
 }
@@ -291,6 +317,7 @@ void mlv_stats_column_free(mlv_stats_column *c)
 {
 	if (!c)
 		return;
+	free(c->dv);
 	free(c->v);
 	free(c->tab);
 	mlv_buf_release(&c->arena);
@@ -371,10 +398,113 @@ static int cat_add(mlv_stats_column *c, const char *s, size_t len)
 	}
 }
 
+/*
+ * A plain decimal: [+-]digits[.digits] (digits on at least one side of the
+ * point, at most 18 in all, at most DEC_MAX_SCALE after it), the whole
+ * field. Sets *NEG, the digits as the integer *M and the number of
+ * decimals *NF. 0 for anything else (which may still be a number).
+ */
+static inline int parse_decimal(const char *s, size_t len, int *neg, uint64_t *m, int *nf)
+{
+	const char *p = s, *end = s + len, *d0;
+	uint64_t v = 0;
+	size_t ni, nfr = 0;
+	*neg = 0;
+	if (p < end && (*p == '-' || *p == '+'))
+		*neg = *p++ == '-';
+	d0 = p;
+	while (p < end && (unsigned)(*p - '0') < 10)
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	ni = (size_t)(p - d0);
+	if (p < end && *p == '.') {
+		const char *f0 = ++p;
+		while (p < end && (unsigned)(*p - '0') < 10)
+			v = v * 10 + (uint64_t)(*p++ - '0');
+		nfr = (size_t)(p - f0);
+	}
+	if (p != end || ni + nfr == 0 || ni + nfr > 18 || nfr > DEC_MAX_SCALE)
+		return 0;
+	*m = v;
+	*nf = (int)nfr;
+	return 1;
+}
+
+static inline double dec_value(int64_t x, int scale)
+{
+	return scale ? (double)x / (double)pow10_int[scale] : (double)x;
+}
+
+/* Keep NEG M / 10^NF in decimal form: 1 done, 0 it does not fit, or MLV_ENOMEM. */
+static int dec_put(mlv_stats_column *c, int neg, uint64_t m, int nf)
+{
+	uint64_t x;
+	if (nf > c->scale) {
+		int64_t f = pow10_int[nf - c->scale];
+		if (c->dmax * f > DEC_LIMIT)
+			return 0;
+		for (size_t i = 0; i < c->ndv; i++)
+			c->dv[i] *= (int32_t)f;
+		c->dmax *= f;
+		c->scale = nf;
+	}
+	if (m > (uint64_t)DEC_LIMIT)
+		return 0;
+	x = m * (uint64_t)pow10_int[c->scale - nf];
+	if (x > (uint64_t)DEC_LIMIT)
+		return 0;
+	if (c->ndv == c->dvcap) {
+		size_t ncap = c->dvcap ? c->dvcap * 2 : 256;
+		int32_t *nv = realloc(c->dv, ncap * sizeof(*nv));
+		if (!nv)
+			return mlv_error_set(MLV_ENOMEM, "out of memory");
+		c->dv = nv;
+		c->dvcap = ncap;
+	}
+	int32_t xi = neg ? -(int32_t)x : (int32_t)x;
+	if (c->ndv && xi < c->dv[c->ndv - 1])
+		c->sorted = 0;
+	c->dv[c->ndv++] = xi;
+	if ((int64_t)x > c->dmax)
+		c->dmax = (int64_t)x;
+	return 1;
+}
+
+/* Leave decimal form: the values so far become doubles. 0 or MLV_ENOMEM. */
+static int dec_to_double(mlv_stats_column *c)
+{
+	size_t cap = c->ndv + c->ndv / 2 + 256;
+	double *v = malloc(cap * sizeof(*v));
+	if (!v)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	for (size_t i = 0; i < c->ndv; i++)
+		v[i] = dec_value(c->dv[i], c->scale);
+	free(c->v);
+	c->v = v;
+	c->nv = c->ndv;
+	c->vcap = cap;
+	free(c->dv);
+	c->dv = NULL;
+	c->ndv = c->dvcap = 0;
+	c->dec = 0;
+	return 0;
+}
+
 int mlv_stats_column_add(mlv_stats_column *c, const char *s, size_t len)
 {
 	double d;
 	int rc;
+	if (c->type == MLV_STATS_NUMERICAL && c->dec) {
+		uint64_t m;
+		int neg, nf;
+		if (parse_decimal(s, len, &neg, &m, &nf)) {
+			if ((rc = dec_put(c, neg, m, nf)) < 0)
+				return rc;
+			if (rc) {
+				c->count++;
+				return 0;
+			}
+		}
+	}
 	if (mlv_csv_is_missing(s, len)) {
 		c->missing++;
 		return 0;
@@ -385,6 +515,8 @@ int mlv_stats_column_add(mlv_stats_column *c, const char *s, size_t len)
 				c->missing++;
 				return 0;
 			}
+			if (c->dec && (rc = dec_to_double(c)))
+				return rc;
 			if (c->nv == c->vcap) {
 				size_t ncap = c->vcap ? c->vcap * 2 : 256;
 				double *nv = realloc(c->v, ncap * sizeof(*nv));
@@ -402,11 +534,15 @@ int mlv_stats_column_add(mlv_stats_column *c, const char *s, size_t len)
 		if (c->forced == MLV_STATS_NUMERICAL)
 			return mlv_error_set(MLV_EINVALID, "'%.*s' is not a number", (int)(len > 40 ? 40 : len), s);
 		/* becomes categorical; the numbers so far were not kept as text */
-		if (c->nv)
+		if (c->nv || c->ndv)
 			c->rescan = 1;
 		free(c->v);
 		c->v = NULL;
 		c->nv = c->vcap = 0;
+		free(c->dv);
+		c->dv = NULL;
+		c->ndv = c->dvcap = 0;
+		c->dec = 0;
 		c->type = MLV_STATS_CATEGORICAL;
 	}
 	if ((rc = cat_add(c, s, len)))
@@ -431,10 +567,114 @@ static int cat_cmp(const void *x, const void *y)
 	return a->len < b->len ? -1 : a->len > b->len;
 }
 
+/*
+ * Sort the N decimals A (at SCALE; A is used as scratch) and write them to
+ * OUT as doubles. Keys are A - min: a counting sort when their range is
+ * small, else an LSD radix sort in as few passes of at most 11 bits as the
+ * range needs, the last pass writing the doubles.
+ */
+static int dec_sort(double *out, int32_t *a, size_t n, int scale)
+{
+	if (n == 0)
+		return 0;
+	int32_t mn = a[0], mx = a[0];
+	for (size_t i = 1; i < n; i++) {
+		mn = a[i] < mn ? a[i] : mn;
+		mx = a[i] > mx ? a[i] : mx;
+	}
+	uint32_t range = (uint32_t)((int64_t)mx - mn), *k = (uint32_t *)a, *tmp = NULL;
+	if (range < 65536 || (range <= n / 2 && n < UINT32_MAX)) {
+		uint32_t *cnt = calloc((size_t)range + 1, sizeof(*cnt));
+		size_t o = 0;
+		if (!cnt)
+			return mlv_error_set(MLV_ENOMEM, "out of memory");
+		for (size_t i = 0; i < n; i++)
+			cnt[(uint32_t)((int64_t)a[i] - mn)]++;
+		for (uint64_t v = 0; v <= range; v++) {
+			uint32_t t = cnt[v];
+			if (!t)
+				continue;
+			double d = dec_value((int64_t)v + mn, scale);
+			while (t--)
+				out[o++] = d;
+		}
+		free(cnt);
+		return 0;
+	}
+	int bits = 32 - __builtin_clz(range);
+	int passes = (bits + 10) / 11, width = (bits + passes - 1) / passes;
+	size_t nb = (size_t)1 << width, mask = nb - 1;
+	size_t *cnt = calloc((size_t)passes * nb, sizeof(*cnt));
+	if (passes > 1)
+		tmp = malloc(n * sizeof(*tmp));
+	if (!cnt || (passes > 1 && !tmp)) {
+		free(cnt);
+		free(tmp);
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint32_t u = (uint32_t)((int64_t)a[i] - mn);
+		k[i] = u;
+		for (int p = 0; p < passes; p++)
+			cnt[(size_t)p * nb + ((u >> (p * width)) & mask)]++;
+	}
+	uint32_t *src = k, *dst = tmp;
+	for (int p = 0; p < passes; p++) {
+		size_t *c = cnt + (size_t)p * nb, sum = 0;
+		int shift = p * width;
+		for (size_t b = 0; b < nb; b++) {
+			size_t t = c[b];
+			c[b] = sum;
+			sum += t;
+		}
+		if (p + 1 < passes) {
+			for (size_t i = 0; i < n; i++)
+				dst[c[(src[i] >> shift) & mask]++] = src[i];
+			uint32_t *t = src;
+			src = dst;
+			dst = t;
+		} else {
+			for (size_t i = 0; i < n; i++)
+				out[c[(src[i] >> shift) & mask]++] = dec_value((int64_t)src[i] + mn, scale);
+		}
+	}
+	free(cnt);
+	free(tmp);
+	return 0;
+}
+
+/* Finish a column in decimal form: its values become sorted doubles. */
+static int dec_finish(mlv_stats_column *c)
+{
+	size_t n = c->ndv;
+	double *out = malloc((n ? n : 1) * sizeof(*out));
+	int rc;
+	if (!out)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	if (c->sorted) {
+		for (size_t i = 0; i < n; i++)
+			out[i] = dec_value(c->dv[i], c->scale);
+	} else if ((rc = dec_sort(out, c->dv, n, c->scale))) {
+		free(out);
+		return rc; /* dv is untouched */
+	}
+	free(c->dv);
+	c->dv = NULL;
+	c->ndv = c->dvcap = 0;
+	free(c->v);
+	c->v = out;
+	c->nv = c->vcap = n;
+	c->dec = 0;
+	c->sorted = 1;
+	return 0;
+}
+
 int mlv_stats_column_finish(mlv_stats_column *c)
 {
 	int rc;
 	if (c->type == MLV_STATS_NUMERICAL) {
+		if (c->dec)
+			return dec_finish(c);
 		if (!c->sorted && (rc = mlv_stats_sort(c->v, c->nv)))
 			return rc;
 		c->sorted = 1;
@@ -462,7 +702,7 @@ int mlv_stats_column_finish(mlv_stats_column *c)
 
 const double *mlv_stats_column_values(const mlv_stats_column *c, size_t *n)
 {
-	if (c->type != MLV_STATS_NUMERICAL || !c->sorted) {
+	if (c->type != MLV_STATS_NUMERICAL || c->dec || !c->sorted) {
 		*n = 0;
 		return NULL;
 	}
@@ -1388,7 +1628,7 @@ int mlv_stats_drift(mlv_stats_result *out, const mlv_stats_column *ref, const ml
 	out->threshold = threshold;
 	out->p_value = NAN;
 	if (type == MLV_STATS_NUMERICAL) {
-		if (!ref->sorted || !cur->sorted)
+		if (ref->dec || cur->dec || !ref->sorted || !cur->sorted)
 			return mlv_error_set(MLV_EINVALID, "the columns are not finished");
 		a = mlv_stats_column_values(ref, &na);
 		b = mlv_stats_column_values(cur, &nb);
