@@ -258,6 +258,33 @@ static int mark_escaped(unsigned char **bits, size_t *nbits, size_t idx)
 }
 
 /*
+ * The first byte of [P, END) that is DELIM or '\n', or END. Eight bytes at
+ * a time where the byte order allows: a byte B of the word is a hit when
+ * B ^ DELIM or B ^ '\n' is zero, and the lowest flagged byte of the
+ * has-a-zero-byte test is always a true one.
+ */
+static inline const char *field_end(const char *p, const char *end, char delim)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	const uint64_t dm = ones * (unsigned char)delim, nm = ones * (unsigned char)'\n';
+	while (end - p >= 8) {
+		uint64_t w, x, y, t;
+		memcpy(&w, p, 8);
+		x = w ^ dm;
+		y = w ^ nm;
+		t = (((x - ones) & ~x) | ((y - ones) & ~y)) & highs;
+		if (t)
+			return p + (__builtin_ctzll(t) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < end && *p != delim && *p != '\n')
+		p++;
+	return p;
+}
+
+/*
  * Parse one row at r->pos. Returns 1 with r->fields set and r->pos past the
  * row, 0 at the end of the input, NEED_MORE when the buffer ends inside the
  * row and more input exists, or an error. Nothing in the buffer is changed
@@ -358,8 +385,7 @@ static int parse_row(mlv_csv *r)
 			return mlv_error_set(MLV_EINVALID, "'%s', line %lu: unexpected character '%c' after the closing quote of field %zu",
 				r->name, r->line + lines, (*p >= 0x20 && *p < 0x7f) ? *p : '?', r->nfields);
 		} else {
-			while (p < end && *p != delim && *p != '\n')
-				p++;
+			p = field_end(p, end, delim);
 			if (p == end && !r->eof) {
 				if ((size_t)(p - f) > r->max_field)
 					return mlv_error_set(MLV_EINVALID, "'%s', line %lu: field %zu is longer than %zu MiB",
