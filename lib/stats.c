@@ -311,6 +311,7 @@ struct mlv_stats_column {
 	size_t ndv, dvcap;
 	int scale;
 	int64_t dmax;       /* the largest |dv[i]| */
+	int32_t dlast;      /* dv[ndv - 1], or INT32_MIN */
 	double *v;          /* the values as doubles; sorted after finish */
 	size_t nv, vcap;
 	int sorted;         /* the values so far are in ascending order */
@@ -331,7 +332,8 @@ int mlv_stats_column_new(mlv_stats_column **out, int type)
 	c->forced = type;
 	c->type = type == MLV_STATS_CATEGORICAL ? MLV_STATS_CATEGORICAL : MLV_STATS_NUMERICAL;
 	c->sorted = 1;
-	c->dec = 1;
+	c->dec = c->type == MLV_STATS_NUMERICAL; /* dec implies numerical */
+	c->dlast = INT32_MIN;
 	*out = c;
 	return 0;
 }
@@ -429,26 +431,27 @@ static int cat_add(mlv_stats_column *c, const char *s, size_t len)
  */
 static inline int parse_decimal(const char *s, size_t len, int *neg, uint64_t *m, int *nf)
 {
-	const char *p = s, *end = s + len, *d0;
+	const char *p = s, *end = s + len, *dot = NULL, *d0;
 	uint64_t v = 0;
-	size_t ni, nfr = 0;
+	size_t nd;
 	*neg = 0;
 	if (p < end && (*p == '-' || *p == '+'))
 		*neg = *p++ == '-';
 	d0 = p;
-	while (p < end && (unsigned)(*p - '0') < 10)
-		v = v * 10 + (uint64_t)(*p++ - '0');
-	ni = (size_t)(p - d0);
-	if (p < end && *p == '.') {
-		const char *f0 = ++p;
-		while (p < end && (unsigned)(*p - '0') < 10)
-			v = v * 10 + (uint64_t)(*p++ - '0');
-		nfr = (size_t)(p - f0);
+	for (; p < end; p++) {
+		unsigned d = (unsigned)(unsigned char)*p - '0';
+		if (d < 10)
+			v = v * 10 + d;
+		else if (*p == '.' && !dot)
+			dot = p;
+		else
+			return 0;
 	}
-	if (p != end || ni + nfr == 0 || ni + nfr > 18 || nfr > DEC_MAX_SCALE)
+	nd = (size_t)(end - d0) - (dot != NULL);
+	*nf = dot ? (int)(end - dot - 1) : 0;
+	if (nd == 0 || nd > 18 || *nf > DEC_MAX_SCALE)
 		return 0;
 	*m = v;
-	*nf = (int)nfr;
 	return 1;
 }
 
@@ -467,6 +470,8 @@ static int dec_put(mlv_stats_column *c, int neg, uint64_t m, int nf)
 			return 0;
 		for (size_t i = 0; i < c->ndv; i++)
 			c->dv[i] *= (int32_t)f;
+		if (c->ndv)
+			c->dlast *= (int32_t)f;
 		c->dmax *= f;
 		c->scale = nf;
 	}
@@ -485,8 +490,8 @@ static int dec_put(mlv_stats_column *c, int neg, uint64_t m, int nf)
 		advise_huge(nv, ncap * sizeof(*nv));
 	}
 	int32_t xi = neg ? -(int32_t)x : (int32_t)x;
-	if (c->ndv && xi < c->dv[c->ndv - 1])
-		c->sorted = 0;
+	c->sorted &= xi >= c->dlast;
+	c->dlast = xi;
 	c->dv[c->ndv++] = xi;
 	if ((int64_t)x > c->dmax)
 		c->dmax = (int64_t)x;
@@ -513,11 +518,32 @@ static int dec_to_double(mlv_stats_column *c)
 	return 0;
 }
 
-int mlv_stats_column_add(mlv_stats_column *c, const char *s, size_t len)
+/*
+ * The common case of adding to a column in decimal form: a decimal with the
+ * column's number of places that fits and finds room. 1 when done, 0 when
+ * the general path must decide.
+ */
+static inline int dec_add_fast(mlv_stats_column *c, const char *s, size_t len)
+{
+	uint64_t m;
+	int neg, nf;
+	if (!parse_decimal(s, len, &neg, &m, &nf) || nf != c->scale || m > (uint64_t)DEC_LIMIT ||
+		c->ndv == c->dvcap)
+		return 0;
+	int32_t xi = neg ? -(int32_t)m : (int32_t)m;
+	c->sorted &= xi >= c->dlast;
+	c->dlast = xi;
+	c->dv[c->ndv++] = xi;
+	c->dmax = (int64_t)m > c->dmax ? (int64_t)m : c->dmax;
+	c->count++;
+	return 1;
+}
+
+static int column_add_slow(mlv_stats_column *c, const char *s, size_t len)
 {
 	double d;
 	int rc;
-	if (c->type == MLV_STATS_NUMERICAL && c->dec) {
+	if (c->dec) {
 		uint64_t m;
 		int neg, nf;
 		if (parse_decimal(s, len, &neg, &m, &nf)) {
@@ -574,6 +600,30 @@ int mlv_stats_column_add(mlv_stats_column *c, const char *s, size_t len)
 		return rc;
 	c->cats_valid = 0;
 	c->count++;
+	return 0;
+}
+
+int mlv_stats_column_add(mlv_stats_column *c, const char *s, size_t len)
+{
+	if (c->dec && dec_add_fast(c, s, len))
+		return 0;
+	return column_add_slow(c, s, len);
+}
+
+int mlv_stats_add_row(mlv_stats_column *const *cols, const size_t *idx, size_t n,
+	const mlv_csv_field *fields, size_t *failed)
+{
+	for (size_t i = 0; i < n; i++) {
+		mlv_stats_column *c = cols[i];
+		const mlv_csv_field *f = &fields[idx[i]];
+		int rc;
+		if (c->dec && dec_add_fast(c, f->ptr, f->len))
+			continue;
+		if ((rc = column_add_slow(c, f->ptr, f->len))) {
+			*failed = i;
+			return rc;
+		}
+	}
 	return 0;
 }
 

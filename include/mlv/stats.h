@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "mlv/csv.h"
 
 /* Column types. */
 enum {
@@ -123,6 +124,16 @@ void mlv_stats_column_free(mlv_stats_column *c);
  * MLV_ENOMEM. S need not be NUL-terminated; it is copied when kept.
  */
 int mlv_stats_column_add(mlv_stats_column *c, const char *s, size_t len);
+
+/*
+ * Add one row: FIELDS[IDX[i]] to COLS[i] for i < N, each as
+ * mlv_stats_column_add would (with its common case inline, which is what
+ * makes this faster than N calls). Returns 0, or the error of the first
+ * add that failed, with *FAILED set to its i (the columns after it are
+ * left alone).
+ */
+int mlv_stats_add_row(mlv_stats_column *const *cols, const size_t *idx, size_t n,
+	const mlv_csv_field *fields, size_t *failed);
 
 /* MLV_STATS_NUMERICAL or MLV_STATS_CATEGORICAL: the type so far. */
 int mlv_stats_column_type(const mlv_stats_column *c);
