@@ -110,6 +110,63 @@ static void advise_huge(void *p, size_t size)
 #endif
 }
 
+/*
+ * The value arrays of the columns. On Linux each is a mapping of its own:
+ * it grows by mremap, which moves pages instead of copying them (and
+ * realloc would copy whenever the block sits in a heap), and freeing it
+ * gives the memory back at once. Sizes in bytes; the caller knows them.
+ */
+#if defined(__linux__) && defined(MREMAP_MAYMOVE)
+#define ARR_MMAP 1
+static size_t arr_round(size_t bytes)
+{
+	return (bytes + 4095) & ~(size_t)4095;
+}
+#endif
+
+static void *arr_alloc(size_t bytes)
+{
+#ifdef ARR_MMAP
+	void *p = mmap(NULL, arr_round(bytes ? bytes : 1), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	advise_huge(p, bytes);
+	return p;
+#else
+	return malloc(bytes ? bytes : 1);
+#endif
+}
+
+static void *arr_realloc(void *p, size_t old, size_t bytes)
+{
+#ifdef ARR_MMAP
+	void *q;
+	if (!p)
+		return arr_alloc(bytes);
+	if (arr_round(old ? old : 1) == arr_round(bytes ? bytes : 1))
+		return p;
+	q = mremap(p, arr_round(old ? old : 1), arr_round(bytes ? bytes : 1), MREMAP_MAYMOVE);
+	if (q == MAP_FAILED)
+		return NULL;
+	advise_huge(q, bytes);
+	return q;
+#else
+	(void)old;
+	return realloc(p, bytes ? bytes : 1);
+#endif
+}
+
+static void arr_free(void *p, size_t bytes)
+{
+#ifdef ARR_MMAP
+	if (p)
+		munmap(p, arr_round(bytes ? bytes : 1));
+#else
+	(void)bytes;
+	free(p);
+#endif
+}
+
 /* ---- numbers ---- */
 
 static const double pow10_exact[23] = {
@@ -342,8 +399,8 @@ void mlv_stats_column_free(mlv_stats_column *c)
 {
 	if (!c)
 		return;
-	free(c->dv);
-	free(c->v);
+	arr_free(c->dv, c->dvcap * sizeof(*c->dv));
+	arr_free(c->v, c->vcap * sizeof(*c->v));
 	free(c->tab);
 	mlv_buf_release(&c->arena);
 	free(c->cats);
@@ -482,12 +539,11 @@ static int dec_put(mlv_stats_column *c, int neg, uint64_t m, int nf)
 		return 0;
 	if (c->ndv == c->dvcap) {
 		size_t ncap = c->dvcap ? c->dvcap * 2 : 256;
-		int32_t *nv = realloc(c->dv, ncap * sizeof(*nv));
+		int32_t *nv = arr_realloc(c->dv, c->dvcap * sizeof(*nv), ncap * sizeof(*nv));
 		if (!nv)
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		c->dv = nv;
 		c->dvcap = ncap;
-		advise_huge(nv, ncap * sizeof(*nv));
 	}
 	int32_t xi = neg ? -(int32_t)x : (int32_t)x;
 	c->sorted &= xi >= c->dlast;
@@ -502,16 +558,16 @@ static int dec_put(mlv_stats_column *c, int neg, uint64_t m, int nf)
 static int dec_to_double(mlv_stats_column *c)
 {
 	size_t cap = c->ndv + c->ndv / 2 + 256;
-	double *v = malloc(cap * sizeof(*v));
+	double *v = arr_alloc(cap * sizeof(*v));
 	if (!v)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	for (size_t i = 0; i < c->ndv; i++)
 		v[i] = dec_value(c->dv[i], c->scale);
-	free(c->v);
+	arr_free(c->v, c->vcap * sizeof(*c->v));
 	c->v = v;
 	c->nv = c->ndv;
 	c->vcap = cap;
-	free(c->dv);
+	arr_free(c->dv, c->dvcap * sizeof(*c->dv));
 	c->dv = NULL;
 	c->ndv = c->dvcap = 0;
 	c->dec = 0;
@@ -569,12 +625,11 @@ static int column_add_slow(mlv_stats_column *c, const char *s, size_t len)
 				return rc;
 			if (c->nv == c->vcap) {
 				size_t ncap = c->vcap ? c->vcap * 2 : 256;
-				double *nv = realloc(c->v, ncap * sizeof(*nv));
+				double *nv = arr_realloc(c->v, c->vcap * sizeof(*nv), ncap * sizeof(*nv));
 				if (!nv)
 					return mlv_error_set(MLV_ENOMEM, "out of memory");
 				c->v = nv;
 				c->vcap = ncap;
-				advise_huge(nv, ncap * sizeof(*nv));
 			}
 			if (c->nv && d < c->v[c->nv - 1])
 				c->sorted = 0;
@@ -587,10 +642,10 @@ static int column_add_slow(mlv_stats_column *c, const char *s, size_t len)
 		/* becomes categorical; the numbers so far were not kept as text */
 		if (c->nv || c->ndv)
 			c->rescan = 1;
-		free(c->v);
+		arr_free(c->v, c->vcap * sizeof(*c->v));
 		c->v = NULL;
 		c->nv = c->vcap = 0;
-		free(c->dv);
+		arr_free(c->dv, c->dvcap * sizeof(*c->dv));
 		c->dv = NULL;
 		c->ndv = c->dvcap = 0;
 		c->dec = 0;
@@ -642,36 +697,59 @@ static int cat_cmp(const void *x, const void *y)
 	return a->len < b->len ? -1 : a->len > b->len;
 }
 
-/*
- * Sort the N decimals A (at SCALE; A is used as scratch) and write them to
- * OUT as doubles. Keys are A - min: a counting sort when their range is
- * small, else an LSD radix sort in as few passes of at most 11 bits as the
- * range needs, the last pass writing the doubles.
- */
-static int dec_sort(double *out, int32_t *a, size_t n, int scale)
+/* The decimal at index I of BUF, which may hold doubles too (hence memcpy). */
+static inline int32_t dec_at(const void *buf, size_t i)
 {
-	if (n == 0)
+	int32_t x;
+	memcpy(&x, (const char *)buf + i * sizeof(x), sizeof(x));
+	return x;
+}
+
+static inline void double_to(void *buf, size_t i, double d)
+{
+	memcpy((char *)buf + i * sizeof(d), &d, sizeof(d));
+}
+
+/*
+ * BUF holds N decimals at SCALE and has room for N doubles: leave the
+ * values there as sorted doubles, in place, so that no scratch memory is
+ * needed beyond the 4 more bytes a value takes as a double. SORTED: already
+ * in order. Otherwise the keys are the values minus the minimum: a counting
+ * sort when their range is small, else an LSD radix sort in as few passes
+ * of at most 11 bits as the range needs, going back and forth between the
+ * two halves of BUF and ending in the first; then the keys become doubles
+ * from the last one down (double i covers keys 2i and 2i+1, which are read
+ * by then).
+ */
+static int dec_sort(void *buf, size_t n, int scale, int sorted)
+{
+	uint32_t *k = buf, *spare = k + n;
+	if (sorted) {
+		for (size_t i = n; i-- > 0;)
+			double_to(buf, i, dec_value(dec_at(buf, i), scale));
 		return 0;
-	int32_t mn = a[0], mx = a[0];
-	for (size_t i = 1; i < n; i++) {
-		mn = a[i] < mn ? a[i] : mn;
-		mx = a[i] > mx ? a[i] : mx;
 	}
-	uint32_t range = (uint32_t)((int64_t)mx - mn), *k = (uint32_t *)a, *tmp = NULL;
+	int32_t mn = dec_at(buf, 0), mx = mn;
+	for (size_t i = 1; i < n; i++) {
+		int32_t x = dec_at(buf, i);
+		mn = x < mn ? x : mn;
+		mx = x > mx ? x : mx;
+	}
+	uint32_t range = (uint32_t)((int64_t)mx - mn);
 	if (range < 65536 || (range <= n / 2 && n < UINT32_MAX)) {
 		uint32_t *cnt = calloc((size_t)range + 1, sizeof(*cnt));
 		size_t o = 0;
 		if (!cnt)
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		for (size_t i = 0; i < n; i++)
-			cnt[(uint32_t)((int64_t)a[i] - mn)]++;
+			cnt[(uint32_t)((int64_t)dec_at(buf, i) - mn)]++;
 		for (uint64_t v = 0; v <= range; v++) {
 			uint32_t t = cnt[v];
 			if (!t)
 				continue;
 			double d = dec_value((int64_t)v + mn, scale);
 			while (t--)
-				out[o++] = d;
+				double_to(buf, o++, d);
 		}
 		free(cnt);
 		return 0;
@@ -680,21 +758,16 @@ static int dec_sort(double *out, int32_t *a, size_t n, int scale)
 	int passes = (bits + 10) / 11, width = (bits + passes - 1) / passes;
 	size_t nb = (size_t)1 << width, mask = nb - 1;
 	size_t *cnt = calloc((size_t)passes * nb, sizeof(*cnt));
-	if (passes > 1)
-		if ((tmp = malloc(n * sizeof(*tmp))))
-			advise_huge(tmp, n * sizeof(*tmp));
-	if (!cnt || (passes > 1 && !tmp)) {
-		free(cnt);
-		free(tmp);
+	if (!cnt)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
-	}
+	/* start where an even or odd number of passes ends in K */
+	uint32_t *src = passes % 2 ? spare : k, *dst = src == k ? spare : k;
 	for (size_t i = 0; i < n; i++) {
-		uint32_t u = (uint32_t)((int64_t)a[i] - mn);
-		k[i] = u;
+		uint32_t u = (uint32_t)((int64_t)dec_at(buf, i) - mn);
+		src[i] = u;
 		for (int p = 0; p < passes; p++)
 			cnt[(size_t)p * nb + ((u >> (p * width)) & mask)]++;
 	}
-	uint32_t *src = k, *dst = tmp;
 	for (int p = 0; p < passes; p++) {
 		size_t *c = cnt + (size_t)p * nb, sum = 0;
 		int shift = p * width;
@@ -703,19 +776,15 @@ static int dec_sort(double *out, int32_t *a, size_t n, int scale)
 			c[b] = sum;
 			sum += t;
 		}
-		if (p + 1 < passes) {
-			for (size_t i = 0; i < n; i++)
-				dst[c[(src[i] >> shift) & mask]++] = src[i];
-			uint32_t *t = src;
-			src = dst;
-			dst = t;
-		} else {
-			for (size_t i = 0; i < n; i++)
-				out[c[(src[i] >> shift) & mask]++] = dec_value((int64_t)src[i] + mn, scale);
-		}
+		for (size_t i = 0; i < n; i++)
+			dst[c[(src[i] >> shift) & mask]++] = src[i];
+		uint32_t *t = src;
+		src = dst;
+		dst = t;
 	}
 	free(cnt);
-	free(tmp);
+	for (size_t i = n; i-- > 0;)
+		double_to(buf, i, dec_value((int64_t)k[i] + mn, scale));
 	return 0;
 }
 
@@ -723,24 +792,20 @@ static int dec_sort(double *out, int32_t *a, size_t n, int scale)
 static int dec_finish(mlv_stats_column *c)
 {
 	size_t n = c->ndv;
-	double *out = malloc((n ? n : 1) * sizeof(*out));
+	void *buf;
 	int rc;
-	if (!out)
+	if (!(buf = arr_realloc(c->dv, c->dvcap * sizeof(*c->dv), (n ? n : 1) * sizeof(double))))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
-	advise_huge(out, n * sizeof(*out));
-	if (c->sorted) {
-		for (size_t i = 0; i < n; i++)
-			out[i] = dec_value(c->dv[i], c->scale);
-	} else if ((rc = dec_sort(out, c->dv, n, c->scale))) {
-		free(out);
-		return rc; /* dv is untouched */
-	}
-	free(c->dv);
+	c->dv = buf; /* still the decimals, with room for doubles */
+	c->dvcap = (n ? n : 1) * 2;
+	if (n && (rc = dec_sort(buf, n, c->scale, c->sorted)))
+		return rc; /* the decimals are still there */
 	c->dv = NULL;
 	c->ndv = c->dvcap = 0;
-	free(c->v);
-	c->v = out;
-	c->nv = c->vcap = n;
+	arr_free(c->v, c->vcap * sizeof(*c->v));
+	c->v = buf;
+	c->nv = n;
+	c->vcap = n ? n : 1;
 	c->dec = 0;
 	c->sorted = 1;
 	return 0;
