@@ -486,7 +486,7 @@ static int cat_add(mlv_stats_column *c, const char *s, size_t len)
  * field. Sets *NEG, the digits as the integer *M and the number of
  * decimals *NF. 0 for anything else (which may still be a number).
  */
-static inline int parse_decimal(const char *s, size_t len, int *neg, uint64_t *m, int *nf)
+static int parse_decimal_loop(const char *s, size_t len, int *neg, uint64_t *m, int *nf)
 {
 	const char *p = s, *end = s + len, *dot = NULL, *d0;
 	uint64_t v = 0;
@@ -510,6 +510,63 @@ static inline int parse_decimal(const char *s, size_t len, int *neg, uint64_t *m
 		return 0;
 	*m = v;
 	return 1;
+}
+
+/*
+ * The same for the usual short field, without a branch per character: up
+ * to 8 bytes after the sign are read into a word (only bytes of the field:
+ * two overlapping 4-byte loads, or three single bytes), every byte is
+ * checked to be a digit at once, a single '.' is taken out, and the digits,
+ * padded with leading zeros, are combined in three multiplications (the
+ * well-known SWAR conversion of eight ASCII digits). Little-endian only;
+ * longer fields take the loop.
+ */
+static inline int parse_decimal(const char *s, size_t len, int *neg, uint64_t *m, int *nf)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ULL;
+	const char *p = s;
+	size_t n = len;
+	uint64_t w, t, mask, bad, lm;
+	unsigned k;
+	int sign;
+	if (n == 0)
+		return 0;
+	sign = *p == '-' || *p == '+';
+	*neg = *p == '-';
+	p += sign;
+	n -= (size_t)sign;
+	if (n - 1 >= 8) /* 0 or more than 8 */
+		return n ? parse_decimal_loop(s, len, neg, m, nf) : 0;
+	if (n >= 4) {
+		uint32_t lo, hi;
+		memcpy(&lo, p, 4);
+		memcpy(&hi, p + n - 4, 4);
+		w = lo | ((uint64_t)hi << (8 * (n - 4)));
+	} else {
+		w = (uint64_t)(unsigned char)p[0] | (uint64_t)(unsigned char)p[n >> 1] << (8 * (n >> 1)) |
+			(uint64_t)(unsigned char)p[n - 1] << (8 * (n - 1));
+	}
+	mask = n == 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * n)) - 1;
+	t = (w ^ (ones * '0')) & mask; /* digits become 0..9, '.' becomes 0x1e */
+	/* a byte above 9 (or with its high bit set) is not a digit */
+	bad = ((((t & (ones * 0x7f)) + ones * 0x76) | t) & (ones * 0x80)) & mask;
+	k = bad ? (unsigned)__builtin_ctzll(bad) >> 3 : 8;
+	if (bad && ((bad & (bad - 1)) || ((t >> (8 * k)) & 0xff) != 0x1e || n == 1))
+		return 0; /* two non-digits, or one that is not '.', or "." alone */
+	lm = k >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * k)) - 1;
+	t = (t & lm) | ((t >> 8) & ~lm); /* the '.' taken out */
+	n -= bad != 0;
+	*nf = bad ? (int)(n - k) : 0;
+	t <<= 8 * (8 - n); /* leading zeros */
+	t = t * 10 + (t >> 8);
+	t = (((t & 0x000000ff000000ffULL) * (100 + (1000000ULL << 32))) +
+		(((t >> 16) & 0x000000ff000000ffULL) * (1 + (10000ULL << 32)))) >> 32;
+	*m = t;
+	return 1;
+#else
+	return parse_decimal_loop(s, len, neg, m, nf);
+#endif
 }
 
 static inline double dec_value(int64_t x, int scale)

@@ -428,6 +428,64 @@ static int make_sorted(char *b, size_t sz, uint64_t *x, size_t i)
 	return snprintf(b, sz, "%zu.%02zu", i / 100, i % 100);
 }
 
+/*
+ * One field into a fresh column must come out as mlv_stats_parse_number
+ * (strtod) reads it: a finite number with that very value, a missing
+ * value, or text that makes the column categorical.
+ */
+static int field_agrees(const char *f, size_t len)
+{
+	mlv_stats_column *c;
+	double want, *got;
+	size_t n;
+	int ok, isnum, miss;
+	if (mlv_stats_column_new(&c, MLV_STATS_AUTO))
+		return 0;
+	isnum = mlv_stats_parse_number(f, len, &want);
+	miss = mlv_csv_is_missing(f, len) || (isnum && !isfinite(want));
+	ok = mlv_stats_column_add(c, f, len) == 0 && mlv_stats_column_finish(c) == 0;
+	if (miss)
+		ok = ok && mlv_stats_column_missing(c) == 1 && mlv_stats_column_count(c) == 0;
+	else if (isnum)
+		ok = ok && (got = (double *)mlv_stats_column_values(c, &n)) && n == 1 && got[0] == want &&
+			(want == 0 || !memcmp(got, &want, sizeof(want)));
+	else
+		ok = ok && mlv_stats_column_type(c) == MLV_STATS_CATEGORICAL;
+	if (!ok)
+		fprintf(stderr, "field '%.*s' (%zu bytes) read differently\n", (int)len, f, len);
+	mlv_stats_column_free(c);
+	return ok;
+}
+
+static void test_decimal_fields(void)
+{
+	static const char *const cases[] = { "", "-", "+", ".", "-.", "+.", "1.", ".1", "-.5", "+.5", "1.2.3",
+		"12345678", "1234567.8", "123456789", "-12345678", "-1234567.8", "+12345678", "0", "-0", "+0", "0.0",
+		"-0.000", "00000000", "000000001", "9999999.9", "99999999", "1a", "a1", "1-", "-1-", " 1", "1 ", "..",
+		"1..", "1e5", "1E5", "e5", "1.5e-3", "0x1f", "NA", "nan", "inf", "-inf", "1\xb5", "\xff", "12\xc3\xa9", "1\xb5" "5",
+		"\xef\xbb\xbf" "1", "7/", "7:", "/7", ":7", "2147483647", "2147483648", "-2147483647", "-2147483648",
+		"214748364.7", "21474836.48", "0.000000001", "0.0000000001", "999999999999999999", "1000000000000000000",
+		"123456789012345678901", "1,5", "1_000", "--1", "+-1", "-+1", "\t1", "1\n", "٣" };
+	int ok = 1;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ok &= field_agrees(cases[i], strlen(cases[i]));
+	ok &= field_agrees("1\0", 2); /* an embedded NUL is not a number */
+	ok &= field_agrees("12\0" "4", 4);
+	/* random short strings over the characters that matter */
+	static const char alpha[] = "0123456789.-+eE /:";
+	uint64_t x = 42;
+	char buf[16];
+	for (int i = 0; i < 100000 && ok; i++) {
+		size_t len = rng_next(&x) % 12;
+		for (size_t j = 0; j < len; j++) {
+			uint64_t r = rng_next(&x);
+			buf[j] = r % 4 ? (char)('0' + r / 4 % 10) : alpha[r / 4 % (sizeof(alpha) - 1)];
+		}
+		ok &= field_agrees(buf, len);
+	}
+	CHECK(ok);
+}
+
 static void test_decimal_columns(void)
 {
 	check_column_values("small", 50000, make_small, 1, 0);
@@ -451,5 +509,6 @@ int main(void)
 	test_parse_number();
 	test_columns();
 	test_decimal_columns();
+	test_decimal_fields();
 	return test_done("test_stats");
 }
