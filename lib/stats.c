@@ -521,6 +521,9 @@ static int parse_decimal_loop(const char *s, size_t len, int *neg, uint64_t *m, 
  * well-known SWAR conversion of eight ASCII digits). Little-endian only;
  * longer fields take the loop.
  */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
 static inline int parse_decimal(const char *s, size_t len, int *neg, uint64_t *m, int *nf)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -547,14 +550,16 @@ static inline int parse_decimal(const char *s, size_t len, int *neg, uint64_t *m
 		w = (uint64_t)(unsigned char)p[0] | (uint64_t)(unsigned char)p[n >> 1] << (8 * (n >> 1)) |
 			(uint64_t)(unsigned char)p[n - 1] << (8 * (n - 1));
 	}
-	mask = n == 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * n)) - 1;
+	mask = ~(uint64_t)0 >> (64 - 8 * n); /* n is 1..8 */
 	t = (w ^ (ones * '0')) & mask; /* digits become 0..9, '.' becomes 0x1e */
 	/* a byte above 9 (or with its high bit set) is not a digit */
 	bad = ((((t & (ones * 0x7f)) + ones * 0x76) | t) & (ones * 0x80)) & mask;
-	k = bad ? (unsigned)__builtin_ctzll(bad) >> 3 : 8;
-	if (bad && ((bad & (bad - 1)) || ((t >> (8 * k)) & 0xff) != 0x1e || n == 1))
-		return 0; /* two non-digits, or one that is not '.', or "." alone */
-	lm = k >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * k)) - 1;
+	if (bad & (bad - 1))
+		return 0; /* two non-digits */
+	k = (unsigned)__builtin_ctzll(bad | (uint64_t)1 << 63) >> 3; /* the non-digit's byte, if any */
+	if (bad && (((t >> (8 * k)) & 0xff) != 0x1e || n == 1))
+		return 0; /* not a '.', or "." alone */
+	lm = ((bad & -bad) >> 7) - 1; /* the bytes below it (all when none) */
 	t = (t & lm) | ((t >> 8) & ~lm); /* the '.' taken out */
 	n -= bad != 0;
 	*nf = bad ? (int)(n - k) : 0;
@@ -636,6 +641,9 @@ static int dec_to_double(mlv_stats_column *c)
  * column's number of places that fits and finds room. 1 when done, 0 when
  * the general path must decide.
  */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
 static inline int dec_add_fast(mlv_stats_column *c, const char *s, size_t len)
 {
 	uint64_t m;
@@ -643,7 +651,7 @@ static inline int dec_add_fast(mlv_stats_column *c, const char *s, size_t len)
 	if (!parse_decimal(s, len, &neg, &m, &nf) || nf != c->scale || m > (uint64_t)DEC_LIMIT ||
 		c->ndv == c->dvcap)
 		return 0;
-	int32_t xi = neg ? -(int32_t)m : (int32_t)m;
+	int32_t xi = ((int32_t)m ^ -(int32_t)neg) + (int32_t)neg; /* -m when neg, without a branch */
 	c->sorted &= xi >= c->dlast;
 	c->dlast = xi;
 	c->dv[c->ndv++] = xi;
@@ -819,11 +827,15 @@ static int dec_sort(void *buf, size_t n, int scale, int sorted)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	/* start where an even or odd number of passes ends in K */
 	uint32_t *src = passes % 2 ? spare : k, *dst = src == k ? spare : k;
+	/* the keys and every pass's histogram in one sweep */
+	size_t *c0 = cnt, *c1 = cnt + nb, *c2 = passes > 2 ? cnt + 2 * nb : cnt; /* 2 or 3 passes (17..32 bits) */
 	for (size_t i = 0; i < n; i++) {
 		uint32_t u = (uint32_t)((int64_t)dec_at(buf, i) - mn);
 		src[i] = u;
-		for (int p = 0; p < passes; p++)
-			cnt[(size_t)p * nb + ((u >> (p * width)) & mask)]++;
+		c0[u & mask]++;
+		c1[(u >> width) & mask]++;
+		if (passes > 2)
+			c2[(u >> (2 * width)) & mask]++;
 	}
 	for (int p = 0; p < passes; p++) {
 		size_t *c = cnt + (size_t)p * nb, sum = 0;
