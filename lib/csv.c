@@ -38,6 +38,7 @@ struct mlv_csv {
 	unsigned long line;     /* line number of the byte at pos */
 	const char *wb;         /* delimited: a 64-byte window of buf (NULL: none) */
 	uint64_t wm;            /* bit i: wb[i] is the delimiter or '\n' */
+	int ascii;              /* buf[0, len) holds no byte >= 0x80 */
 	unsigned long row_line; /* line where the last returned row started */
 
 	mlv_csv_field *fields;
@@ -155,6 +156,21 @@ static size_t utf8_check(const unsigned char *p, size_t n)
 	return n;
 }
 
+/* 1 when none of the N bytes at P has its high bit set (one OR per word). */
+static int all_ascii(const char *p, size_t n)
+{
+	uint64_t acc = 0;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		acc |= w;
+	}
+	for (; i < n; i++)
+		acc |= (unsigned char)p[i];
+	return !(acc & 0x8080808080808080ULL);
+}
+
 /* ---- buffer ---- */
 
 static int set_error_sticky(mlv_csv *r, int code)
@@ -204,6 +220,7 @@ static int refill(mlv_csv *r, size_t keep)
 			break; /* a pipe gives what it has; do not spin for a full buffer */
 	}
 	r->buf[r->len] = '\0';
+	r->ascii = all_ascii(r->buf, r->len);
 	return 0;
 }
 
@@ -480,7 +497,7 @@ static int parse_row(mlv_csv *r)
 		}
 		memset(r->esc_bits, 0, r->esc_nbytes);
 	}
-	if (!(r->flags & MLV_CSV_NO_UTF8_CHECK)) {
+	if (!(r->flags & MLV_CSV_NO_UTF8_CHECK) && !r->ascii) { /* ASCII is UTF-8 */
 		size_t n = (size_t)(p - row_start);
 		size_t bad = utf8_check((const unsigned char *)row_start, n);
 		if (bad < n) {
