@@ -330,24 +330,25 @@ static inline uint64_t window_mask(const char *q, char delim)
  * and a count of trailing zeros, and a branch per 64 bytes rather than one
  * per field. refill() drops the window, as the bytes move.
  */
-static inline const char *field_end_w(mlv_csv *r, const char *p, const char *end, char delim)
+static inline const char *field_end_w(const char **wb, uint64_t *wm, const char *p, const char *end, char delim)
 {
 #ifdef CSV_WINDOW
 	for (;;) {
-		uintptr_t off = (uintptr_t)p - (uintptr_t)r->wb;
-		if (r->wb && off < 64) {
-			uint64_t m = r->wm >> off;
+		uintptr_t off = (uintptr_t)p - (uintptr_t)*wb;
+		if (*wb && off < 64) {
+			uint64_t m = *wm >> off;
 			if (m)
 				return p + __builtin_ctzll(m);
-			p = r->wb + 64;
+			p = *wb + 64;
 		}
 		if (end - p < 64)
 			return field_end(p, end, delim);
-		r->wb = p;
-		r->wm = window_mask(p, delim);
+		*wb = p;
+		*wm = window_mask(p, delim);
 	}
 #else
-	(void)r;
+	(void)wb;
+	(void)wm;
 	return field_end(p, end, delim);
 #endif
 }
@@ -365,6 +366,9 @@ static int parse_row(mlv_csv *r)
 	const char delim = r->delim;
 	unsigned long lines = 0;
 	int any_escaped = 0;
+	const char *wb = r->wb; /* the window in locals: stores to the fields cannot touch them */
+	uint64_t wm = r->wm;
+	const size_t max_field = r->max_field;
 
 	/* blank lines */
 	for (;;) {
@@ -453,9 +457,9 @@ static int parse_row(mlv_csv *r)
 			return mlv_error_set(MLV_EINVALID, "'%s', line %lu: unexpected character '%c' after the closing quote of field %zu",
 				r->name, r->line + lines, (*p >= 0x20 && *p < 0x7f) ? *p : '?', r->nfields);
 		} else {
-			p = field_end_w(r, p, end, delim);
+			p = field_end_w(&wb, &wm, p, end, delim);
 			if (p == end && !r->eof) {
-				if ((size_t)(p - f) > r->max_field)
+				if ((size_t)(p - f) > max_field)
 					return mlv_error_set(MLV_EINVALID, "'%s', line %lu: field %zu is longer than %zu MiB",
 						r->name, r->line + lines, r->nfields + 1, r->max_field >> 20);
 				goto more;
@@ -463,9 +467,9 @@ static int parse_row(mlv_csv *r)
 			size_t flen = (size_t)(p - f);
 			if ((p == end || *p == '\n') && flen && p[-1] == '\r')
 				flen--;
-			if (flen > r->max_field)
+			if (flen > max_field)
 				return mlv_error_set(MLV_EINVALID, "'%s', line %lu: field %zu is longer than %zu MiB",
-					r->name, r->line + lines, r->nfields + 1, r->max_field >> 20);
+					r->name, r->line + lines, r->nfields + 1, max_field >> 20);
 			int rc = push_field(r, f, flen);
 			if (rc)
 				return rc;
@@ -514,6 +518,8 @@ static int parse_row(mlv_csv *r)
 	r->row_line = r->line;
 	r->line += lines;
 	r->pos = (size_t)(p - base);
+	r->wb = wb;
+	r->wm = wm;
 	return 1;
 more:
 	if ((size_t)(end - row_start) > r->max_row)
