@@ -91,26 +91,6 @@ int mlv_stats_default_test(int type, uint64_t ref_rows, size_t n_unique)
 }
 
 /*
- * Ask for transparent huge pages on a large array (a hint; errors are
- * ignored). The columns' arrays are filled once, front to back, so 2 MiB
- * pages cost no memory to speak of and save hundreds of thousands of page
- * faults (and TLB misses in the radix sorts) at a million rows.
- */
-static void advise_huge(void *p, size_t size)
-{
-#ifdef MADV_HUGEPAGE
-	if (size >= ((size_t)4 << 20)) {
-		uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095, e = ((uintptr_t)p + size) & ~(uintptr_t)4095;
-		if (e > a)
-			madvise((void *)a, e - a, MADV_HUGEPAGE);
-	}
-#else
-	(void)p;
-	(void)size;
-#endif
-}
-
-/*
  * The value arrays of the columns. On Linux each is a mapping of its own:
  * it grows by mremap, which moves pages instead of copying them (and
  * realloc would copy whenever the block sits in a heap), and freeing it
@@ -130,7 +110,6 @@ static void *arr_alloc(size_t bytes)
 	void *p = mmap(NULL, arr_round(bytes ? bytes : 1), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
-	advise_huge(p, bytes);
 	return p;
 #else
 	return malloc(bytes ? bytes : 1);
@@ -148,7 +127,6 @@ static void *arr_realloc(void *p, size_t old, size_t bytes)
 	q = mremap(p, arr_round(old ? old : 1), arr_round(bytes ? bytes : 1), MREMAP_MAYMOVE);
 	if (q == MAP_FAILED)
 		return NULL;
-	advise_huge(q, bytes);
 	return q;
 #else
 	(void)old;
@@ -282,8 +260,6 @@ int mlv_stats_sort(double *v, size_t n)
 		return 0;
 	}
 	b = malloc(n * sizeof(*b));
-	if (b)
-		advise_huge(b, n * sizeof(*b));
 	count = calloc(4 * 65536, sizeof(*count));
 	if (!b || !count) {
 		free(b);
