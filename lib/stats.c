@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include "mlv/buf.h"
 #include "mlv/csv.h"
@@ -143,6 +144,87 @@ static void arr_free(void *p, size_t bytes)
 	(void)bytes;
 	free(p);
 #endif
+}
+
+
+/*
+ * The arrays of finished columns (the sorted doubles) are kept, a few of
+ * them, for the next columns to finish into: their pages are there already,
+ * so no page faults and no zeroing by the kernel. A column job of
+ * `mlv drift` frees its two arrays just before the next job needs two of
+ * about the same size. Only blocks of 1 MiB and more are kept, and only
+ * used for a request of at least two thirds of their size.
+ */
+#ifdef ARR_MMAP
+#define ARR_KEEP 4
+static struct { void *p; size_t bytes; } arr_kept[ARR_KEEP];
+static pthread_mutex_t arr_lock = PTHREAD_MUTEX_INITIALIZER;
+#endif
+
+/* At least BYTES, maybe a kept block: *GOT is its size (for arr_release). */
+static void *arr_alloc_reuse(size_t bytes, size_t *got)
+{
+#ifdef ARR_MMAP
+	size_t need = arr_round(bytes ? bytes : 1);
+	void *p = NULL;
+	int best = -1;
+	pthread_mutex_lock(&arr_lock);
+	for (int i = 0; i < ARR_KEEP; i++)
+		if (arr_kept[i].p && arr_kept[i].bytes >= need && arr_kept[i].bytes <= need + need / 2 &&
+			(best < 0 || arr_kept[i].bytes < arr_kept[best].bytes))
+			best = i;
+	if (best >= 0) {
+		p = arr_kept[best].p;
+		*got = arr_kept[best].bytes;
+		arr_kept[best].p = NULL;
+	}
+	pthread_mutex_unlock(&arr_lock);
+	if (p)
+		return p;
+	*got = need;
+	return arr_alloc(need);
+#else
+	*got = bytes;
+	return arr_alloc(bytes);
+#endif
+}
+
+/* Free P (BYTES), keeping it for arr_alloc_reuse when it is big (in place of a smaller one). */
+static void arr_release(void *p, size_t bytes)
+{
+#ifdef ARR_MMAP
+	if (p && arr_round(bytes) >= ((size_t)1 << 20)) {
+		size_t r = arr_round(bytes), oldb = 0;
+		void *old = NULL;
+		int slot = -1;
+		pthread_mutex_lock(&arr_lock);
+		for (int i = 0; i < ARR_KEEP && slot < 0; i++)
+			if (!arr_kept[i].p)
+				slot = i;
+		if (slot < 0) {
+			int small = 0;
+			for (int i = 1; i < ARR_KEEP; i++)
+				if (arr_kept[i].bytes < arr_kept[small].bytes)
+					small = i;
+			if (arr_kept[small].bytes < r) {
+				slot = small;
+				old = arr_kept[small].p;
+				oldb = arr_kept[small].bytes;
+			}
+		}
+		if (slot >= 0) {
+			arr_kept[slot].p = p;
+			arr_kept[slot].bytes = r;
+		}
+		pthread_mutex_unlock(&arr_lock);
+		if (slot < 0)
+			arr_free(p, bytes);
+		else if (old)
+			arr_free(old, oldb);
+		return;
+	}
+#endif
+	arr_free(p, bytes);
 }
 
 /* ---- numbers ---- */
@@ -376,7 +458,7 @@ void mlv_stats_column_free(mlv_stats_column *c)
 	if (!c)
 		return;
 	arr_free(c->dv, c->dvcap * sizeof(*c->dv));
-	arr_free(c->v, c->vcap * sizeof(*c->v));
+	arr_release(c->v, c->vcap * sizeof(*c->v));
 	free(c->tab);
 	mlv_buf_release(&c->arena);
 	free(c->cats);
@@ -738,43 +820,25 @@ static int cat_cmp(const void *x, const void *y)
 	return a->len < b->len ? -1 : a->len > b->len;
 }
 
-/* The decimal at index I of BUF, which may hold doubles too (hence memcpy). */
-static inline int32_t dec_at(const void *buf, size_t i)
-{
-	int32_t x;
-	memcpy(&x, (const char *)buf + i * sizeof(x), sizeof(x));
-	return x;
-}
-
-static inline void double_to(void *buf, size_t i, double d)
-{
-	memcpy((char *)buf + i * sizeof(d), &d, sizeof(d));
-}
-
 /*
- * BUF holds N decimals at SCALE and has room for N doubles: leave the
- * values there as sorted doubles, in place, so that no scratch memory is
- * needed beyond the 4 more bytes a value takes as a double. SORTED: already
- * in order. Otherwise the keys are the values minus the minimum: a counting
+ * Sort the N decimals A (at SCALE; A is scratch) into OUT as doubles, OUT
+ * having room for N doubles, i.e. for twice N keys. SORTED: already in
+ * order. Otherwise the keys are the values minus the minimum: a counting
  * sort when their range is small, else an LSD radix sort in as few passes
- * of at most 11 bits as the range needs, going back and forth between the
- * two halves of BUF and ending in the first; then the keys become doubles
- * from the last one down (double i covers keys 2i and 2i+1, which are read
- * by then).
+ * of at most 11 bits as the range needs, between A and the first half of
+ * OUT, arranged so that the last pass reads A and writes the doubles.
  */
-static int dec_sort(void *buf, size_t n, int scale, int sorted)
+static int dec_sort(double *out, int32_t *a, size_t n, int scale, int sorted)
 {
-	uint32_t *k = buf, *spare = k + n;
 	if (sorted) {
-		for (size_t i = n; i-- > 0;)
-			double_to(buf, i, dec_value(dec_at(buf, i), scale));
+		for (size_t i = 0; i < n; i++)
+			out[i] = dec_value(a[i], scale);
 		return 0;
 	}
-	int32_t mn = dec_at(buf, 0), mx = mn;
+	int32_t mn = a[0], mx = a[0];
 	for (size_t i = 1; i < n; i++) {
-		int32_t x = dec_at(buf, i);
-		mn = x < mn ? x : mn;
-		mx = x > mx ? x : mx;
+		mn = a[i] < mn ? a[i] : mn;
+		mx = a[i] > mx ? a[i] : mx;
 	}
 	uint32_t range = (uint32_t)((int64_t)mx - mn);
 	if (range < 65536 || (range <= n / 2 && n < UINT32_MAX)) {
@@ -783,14 +847,14 @@ static int dec_sort(void *buf, size_t n, int scale, int sorted)
 		if (!cnt)
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		for (size_t i = 0; i < n; i++)
-			cnt[(uint32_t)((int64_t)dec_at(buf, i) - mn)]++;
+			cnt[(uint32_t)((int64_t)a[i] - mn)]++;
 		for (uint64_t v = 0; v <= range; v++) {
 			uint32_t t = cnt[v];
 			if (!t)
 				continue;
 			double d = dec_value((int64_t)v + mn, scale);
 			while (t--)
-				double_to(buf, o++, d);
+				out[o++] = d;
 		}
 		free(cnt);
 		return 0;
@@ -801,12 +865,12 @@ static int dec_sort(void *buf, size_t n, int scale, int sorted)
 	size_t *cnt = calloc((size_t)passes * nb, sizeof(*cnt));
 	if (!cnt)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
-	/* start where an even or odd number of passes ends in K */
-	uint32_t *src = passes % 2 ? spare : k, *dst = src == k ? spare : k;
-	/* the keys and every pass's histogram in one sweep */
-	size_t *c0 = cnt, *c1 = cnt + nb, *c2 = passes > 2 ? cnt + 2 * nb : cnt; /* 2 or 3 passes (17..32 bits) */
+	/* 2 or 3 passes (17..32 bits); the keys start where the last pass finds them in A */
+	uint32_t *ka = (uint32_t *)a, *kb = (uint32_t *)(void *)out;
+	uint32_t *src = passes % 2 ? ka : kb, *dst = src == ka ? kb : ka;
+	size_t *c0 = cnt, *c1 = cnt + nb, *c2 = passes > 2 ? cnt + 2 * nb : cnt;
 	for (size_t i = 0; i < n; i++) {
-		uint32_t u = (uint32_t)((int64_t)dec_at(buf, i) - mn);
+		uint32_t u = (uint32_t)((int64_t)a[i] - mn);
 		src[i] = u;
 		c0[u & mask]++;
 		c1[(u >> width) & mask]++;
@@ -821,36 +885,40 @@ static int dec_sort(void *buf, size_t n, int scale, int sorted)
 			c[b] = sum;
 			sum += t;
 		}
-		for (size_t i = 0; i < n; i++)
-			dst[c[(src[i] >> shift) & mask]++] = src[i];
-		uint32_t *t = src;
-		src = dst;
-		dst = t;
+		if (p + 1 < passes) {
+			for (size_t i = 0; i < n; i++)
+				dst[c[(src[i] >> shift) & mask]++] = src[i];
+			uint32_t *t = src;
+			src = dst;
+			dst = t;
+		} else { /* src is A: the doubles may go over the keys in OUT */
+			for (size_t i = 0; i < n; i++)
+				out[c[(src[i] >> shift) & mask]++] = dec_value((int64_t)src[i] + mn, scale);
+		}
 	}
 	free(cnt);
-	for (size_t i = n; i-- > 0;)
-		double_to(buf, i, dec_value((int64_t)k[i] + mn, scale));
 	return 0;
 }
 
 /* Finish a column in decimal form: its values become sorted doubles. */
 static int dec_finish(mlv_stats_column *c)
 {
-	size_t n = c->ndv;
-	void *buf;
+	size_t n = c->ndv, got;
+	double *out = arr_alloc_reuse((n ? n : 1) * sizeof(double), &got);
 	int rc;
-	if (!(buf = arr_realloc(c->dv, c->dvcap * sizeof(*c->dv), (n ? n : 1) * sizeof(double))))
+	if (!out)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
-	c->dv = buf; /* still the decimals, with room for doubles */
-	c->dvcap = (n ? n : 1) * 2;
-	if (n && (rc = dec_sort(buf, n, c->scale, c->sorted)))
+	if (n && (rc = dec_sort(out, c->dv, n, c->scale, c->sorted))) {
+		arr_release(out, got);
 		return rc; /* the decimals are still there */
+	}
+	arr_free(c->dv, c->dvcap * sizeof(*c->dv));
 	c->dv = NULL;
 	c->ndv = c->dvcap = 0;
-	arr_free(c->v, c->vcap * sizeof(*c->v));
-	c->v = buf;
+	arr_release(c->v, c->vcap * sizeof(*c->v));
+	c->v = out;
 	c->nv = n;
-	c->vcap = n ? n : 1;
+	c->vcap = got / sizeof(double);
 	c->dec = 0;
 	c->sorted = 1;
 	return 0;
