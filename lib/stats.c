@@ -396,7 +396,33 @@ struct cat_entry {
 	uint64_t hash;
 	size_t off, len;
 	uint64_t count; /* 0: empty slot */
+	uint64_t head;  /* a key of at most 8 bytes, as load_short reads it */
 };
+
+/*
+ * The N bytes at S (N <= 8) as a little-endian word padded with zeros, as
+ * memcpy into a zeroed word would give, reading only those bytes but
+ * without a call: two overlapping 4-byte loads, or up to three bytes.
+ */
+static inline uint64_t load_short(const char *s, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n >= 4) {
+		uint32_t lo, hi;
+		memcpy(&lo, s, 4);
+		memcpy(&hi, s + n - 4, 4);
+		return lo | ((uint64_t)hi << (8 * (n - 4)));
+	}
+	if (n == 0)
+		return 0;
+	return (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[n >> 1] << (8 * (n >> 1)) |
+		(uint64_t)(unsigned char)s[n - 1] << (8 * (n - 1));
+#else
+	uint64_t w = 0;
+	memcpy(&w, s, n);
+	return w;
+#endif
+}
 
 /*
  * Numerical values are kept as scaled decimals while they can be: the field
@@ -477,8 +503,7 @@ static uint64_t hash_bytes(const char *s, size_t n)
 		n -= 8;
 	}
 	if (n) {
-		uint64_t w = 0;
-		memcpy(&w, s, n);
+		uint64_t w = load_short(s, n);
 		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
 	}
 	h ^= h >> 29;
@@ -510,7 +535,7 @@ static int cat_grow(mlv_stats_column *c)
 
 static int cat_add(mlv_stats_column *c, const char *s, size_t len)
 {
-	uint64_t h = hash_bytes(s, len);
+	uint64_t h = hash_bytes(s, len), head = len <= 8 ? load_short(s, len) : 0;
 	size_t k;
 	int rc;
 	if ((c->tn + 1) * 4 > c->tcap * 3 && (rc = cat_grow(c)))
@@ -523,6 +548,7 @@ static int cat_add(mlv_stats_column *c, const char *s, size_t len)
 			e->off = c->arena.size;
 			e->len = len;
 			e->count = 1;
+			e->head = head;
 			if ((rc = mlv_buf_put(&c->arena, s, len)) || (rc = mlv_buf_putc(&c->arena, '\0'))) {
 				e->count = 0;
 				return rc;
@@ -530,7 +556,8 @@ static int cat_add(mlv_stats_column *c, const char *s, size_t len)
 			c->tn++;
 			return 0;
 		}
-		if (e->hash == h && e->len == len && !memcmp(c->arena.ptr + e->off, s, len)) {
+		if (e->hash == h && e->len == len &&
+			(len <= 8 ? e->head == head : !memcmp(c->arena.ptr + e->off, s, len))) {
 			e->count++;
 			return 0;
 		}
