@@ -5,7 +5,8 @@
  * self-contained HTML report; exit 1 when the dataset drifts.
  *
  * Both files are read once each, in parallel, into the accumulators of
- * mlv/stats.h (numbers as doubles, categories as counts). A column typed
+ * mlv/stats.h (numbers as 4-byte scaled decimals or doubles, categories as
+ * counts), a row at a time with mlv_stats_add_row. A column typed
  * from its values that turns out to hold text after numbers were seen (in
  * either file) is read a second time as categorical, in one extra pass per
  * file that feeds only those columns. The per-column work (sorting, the

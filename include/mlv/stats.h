@@ -109,7 +109,10 @@ void mlv_stats_column_free(mlv_stats_column *c);
 /*
  * Add one field. Missing spellings (mlv_csv_is_missing) and values that
  * parse to ±inf or NaN count as missing. A numerical column keeps the
- * values as doubles; a categorical one counts each distinct byte string.
+ * values as 4-byte scaled decimals while they are short plain decimals
+ * ("-12.345" is -12345 at scale 3), else as doubles; either way the finished
+ * column holds exactly the doubles strtod gives. A categorical one counts
+ * each distinct byte string.
  *
  * An AUTO column is numerical until a non-missing value does not parse;
  * then it becomes categorical. Values added before that point are not kept
