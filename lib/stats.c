@@ -92,29 +92,36 @@ int mlv_stats_default_test(int type, uint64_t ref_rows, size_t n_unique)
 }
 
 /*
- * The value arrays of the columns. On Linux each is a mapping of its own:
- * it grows by mremap, which moves pages instead of copying them (and
- * realloc would copy whenever the block sits in a heap), and freeing it
- * gives the memory back at once. Sizes in bytes; the caller knows them.
+ * The value arrays of the columns. On Linux an array of ARR_BIG bytes or
+ * more is a mapping of its own: it grows by mremap, which moves pages
+ * instead of copying them (realloc copies whenever the block sits in a
+ * heap), and freeing it gives the memory back at once. Smaller ones come
+ * from malloc, so that a file with thousands of columns does not run into
+ * the limit on the number of mappings. Which kind a block is follows from
+ * its size in bytes, which the caller passes back exactly.
  */
 #if defined(__linux__) && defined(MREMAP_MAYMOVE)
 #define ARR_MMAP 1
+#define ARR_BIG ((size_t)1 << 20)
 static size_t arr_round(size_t bytes)
 {
 	return (bytes + 4095) & ~(size_t)4095;
+}
+
+static void *arr_map(size_t bytes)
+{
+	void *p = mmap(NULL, arr_round(bytes), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
 }
 #endif
 
 static void *arr_alloc(size_t bytes)
 {
 #ifdef ARR_MMAP
-	void *p = mmap(NULL, arr_round(bytes ? bytes : 1), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	return p;
-#else
-	return malloc(bytes ? bytes : 1);
+	if (bytes >= ARR_BIG)
+		return arr_map(bytes);
 #endif
+	return malloc(bytes ? bytes : 1);
 }
 
 static void *arr_realloc(void *p, size_t old, size_t bytes)
@@ -123,11 +130,21 @@ static void *arr_realloc(void *p, size_t old, size_t bytes)
 	void *q;
 	if (!p)
 		return arr_alloc(bytes);
-	if (arr_round(old ? old : 1) == arr_round(bytes ? bytes : 1))
-		return p;
-	q = mremap(p, arr_round(old ? old : 1), arr_round(bytes ? bytes : 1), MREMAP_MAYMOVE);
-	if (q == MAP_FAILED)
+	if (old < ARR_BIG && bytes < ARR_BIG)
+		return realloc(p, bytes ? bytes : 1);
+	if (old >= ARR_BIG && bytes >= ARR_BIG) {
+		if (arr_round(old) == arr_round(bytes))
+			return p;
+		q = mremap(p, arr_round(old), arr_round(bytes), MREMAP_MAYMOVE);
+		return q == MAP_FAILED ? NULL : q;
+	}
+	if (!(q = arr_alloc(bytes))) /* from one kind to the other: copy */
 		return NULL;
+	memcpy(q, p, old < bytes ? old : bytes);
+	if (old >= ARR_BIG)
+		munmap(p, arr_round(old));
+	else
+		free(p);
 	return q;
 #else
 	(void)old;
@@ -138,14 +155,15 @@ static void *arr_realloc(void *p, size_t old, size_t bytes)
 static void arr_free(void *p, size_t bytes)
 {
 #ifdef ARR_MMAP
-	if (p)
-		munmap(p, arr_round(bytes ? bytes : 1));
+	if (p && bytes >= ARR_BIG) {
+		munmap(p, arr_round(bytes));
+		return;
+	}
 #else
 	(void)bytes;
-	free(p);
 #endif
+	free(p);
 }
-
 
 /*
  * The arrays of finished columns (the sorted doubles) are kept, a few of
@@ -168,6 +186,10 @@ static void *arr_alloc_reuse(size_t bytes, size_t *got)
 	size_t need = arr_round(bytes ? bytes : 1);
 	void *p = NULL;
 	int best = -1;
+	if (bytes < ARR_BIG) {
+		*got = bytes;
+		return arr_alloc(bytes);
+	}
 	pthread_mutex_lock(&arr_lock);
 	for (int i = 0; i < ARR_KEEP; i++)
 		if (arr_kept[i].p && arr_kept[i].bytes >= need && arr_kept[i].bytes <= need + need / 2 &&
@@ -182,7 +204,7 @@ static void *arr_alloc_reuse(size_t bytes, size_t *got)
 	if (p)
 		return p;
 	*got = need;
-	return arr_alloc(need);
+	return arr_map(need);
 #else
 	*got = bytes;
 	return arr_alloc(bytes);
@@ -193,7 +215,7 @@ static void *arr_alloc_reuse(size_t bytes, size_t *got)
 static void arr_release(void *p, size_t bytes)
 {
 #ifdef ARR_MMAP
-	if (p && arr_round(bytes) >= ((size_t)1 << 20)) {
+	if (p && bytes >= ARR_BIG) {
 		size_t r = arr_round(bytes), oldb = 0;
 		void *old = NULL;
 		int slot = -1;
