@@ -97,8 +97,9 @@ echo
 mkdir -p "$D/data" "$D/t" "$D/out"
 
 # run_one TOOL TAG REF CUR OUT [ARG...]: one timed run of TOOL on REF and CUR,
-# its JSON to OUT; appends the seconds to $D/t/TAG.TOOL.s and the peak RSS
-# (KiB, GNU time %M) to $D/t/TAG.TOOL.kb. mlv's exit 1 (dataset drift) is fine.
+# its JSON to OUT; appends the seconds to $D/t/TAG.TOOL.s, the peak RSS
+# (KiB, GNU time %M) to $D/t/TAG.TOOL.kb and the CPU seconds (user + system,
+# GNU time %U + %S) to $D/t/TAG.TOOL.cpu. mlv's exit 1 (dataset drift) is fine.
 run_one() {
 	local tool=$1 tag=$2 ref=$3 cur=$4 out=$5 rss t
 	shift 5
@@ -107,10 +108,11 @@ run_one() {
 	pandas) set -- "$PY" "$REF_PY" "$ref" "$cur" "$@" ;;
 	esac
 	rss="$D/t/$tag.$tool.rss"
-	t=$(timeit "$D/log/$tag.$tool.log" /usr/bin/time -f %M -o "$rss" \
+	t=$(timeit "$D/log/$tag.$tool.log" /usr/bin/time -f '%U %S %M' -o "$rss" \
 		bash -c 'out=$1; shift; "$@" >"$out"; rc=$?; [ "$rc" -le 1 ]' _ "$out" "$@") || return 1
 	echo "$t" >>"$D/t/$tag.$tool.s"
-	tail -n 1 "$rss" >>"$D/t/$tag.$tool.kb"
+	tail -n 1 "$rss" | awk '{ print $3 }' >>"$D/t/$tag.$tool.kb"
+	tail -n 1 "$rss" | awk '{ print $1 + $2 }' >>"$D/t/$tag.$tool.cpu"
 	echo "$t"
 }
 
@@ -172,6 +174,11 @@ result drift_1m_speed "$(fmt_s "$m_s")" "" \
 result drift_1m_peak_memory "$(fmt_mb "$m_kb")" "" \
 	"pandas+scipy=$(fmt_mb "$p_kb") (peak RSS, GNU time %M, medians; ratio = mlv / pandas)" \
 	"$(calc "$m_kb / $p_kb")" "<=" 0.3333
+m_cpu=$(median <"$D/t/1m.mlv.cpu") p_cpu=$(median <"$D/t/1m.pandas.cpu")
+# Not a target: CPU time hardly depends on how busy the machine is, wall
+# time does (and mlv needs both cores at once); this says how far apart
+# the tools are in work done.
+info drift_1m_cpu "mlv=$(fmt_s "$m_cpu") pandas+scipy=$(fmt_s "$p_cpu") (user+system CPU seconds, medians), pandas/mlv=$(fmt_x "$p_cpu / $m_cpu"); wall/CPU: mlv $(fmt_x "$m_s / $m_cpu") pandas $(fmt_x "$p_s / $p_cpu")"
 info drift_1m_spread "min-max: mlv=$(spread <"$D/t/1m.mlv.s")s $(spread_mb <"$D/t/1m.mlv.kb") pandas=$(spread <"$D/t/1m.pandas.s")s $(spread_mb <"$D/t/1m.pandas.kb")"
 same=yes
 for f in "$D"/out/1m.mlv.*.json; do cmp -s "$f" "$D/out/1m.mlv.0.json" || same=no; done

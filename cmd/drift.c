@@ -5,7 +5,8 @@
  * self-contained HTML report; exit 1 when the dataset drifts.
  *
  * Both files are read once each, in parallel, into the accumulators of
- * mlv/stats.h (numbers as doubles, categories as counts). A column typed
+ * mlv/stats.h (numbers as 4-byte scaled decimals or doubles, categories as
+ * counts), a row at a time with mlv_stats_add_row. A column typed
  * from its values that turns out to hold text after numbers were seen (in
  * either file) is read a second time as categorical, in one extra pass per
  * file that feeds only those columns. The per-column work (sorting, the
@@ -201,18 +202,25 @@ static void *run_pass(void *arg)
 {
 	struct pass *p = arg;
 	const mlv_csv_field *f;
+	mlv_stats_column **cols = malloc((p->nfeeds ? p->nfeeds : 1) * sizeof(*cols));
+	size_t *idx = malloc((p->nfeeds ? p->nfeeds : 1) * sizeof(*idx)), bad;
 	int rc;
 
+	if (!cols || !idx) {
+		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < p->nfeeds; i++) {
+		cols[i] = p->feeds[i].col;
+		idx[i] = p->feeds[i].field;
+	}
 	while ((rc = mlv_csv_next(p->in->rd, &f)) == 1) {
 		p->in->rows++;
-		for (size_t i = 0; i < p->nfeeds; i++) {
-			const struct feed *fd = &p->feeds[i];
-			if ((rc = mlv_stats_column_add(fd->col, f[fd->field].ptr, f[fd->field].len))) {
-				if (rc == MLV_EINVALID)
-					mlv_error_set(rc, "'%s', line %lu, column '%s': %s (the column was given with --numerical)",
-						p->in->arg, mlv_csv_line(p->in->rd), fd->name, mlv_error_last());
-				goto done;
-			}
+		if ((rc = mlv_stats_add_row(cols, idx, p->nfeeds, f, &bad))) {
+			if (rc == MLV_EINVALID)
+				mlv_error_set(rc, "'%s', line %lu, column '%s': %s (the column was given with --numerical)",
+					p->in->arg, mlv_csv_line(p->in->rd), p->feeds[bad].name, mlv_error_last());
+			goto done;
 		}
 	}
 done:
@@ -220,6 +228,8 @@ done:
 		p->rc = rc;
 		p->err = strdup(mlv_error_last());
 	}
+	free(cols);
+	free(idx);
 	return NULL;
 }
 

@@ -13,6 +13,10 @@
 #include <strings.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#define CSV_WINDOW 1
+#endif
 #include "mlv/buf.h"
 #include "mlv/csv.h"
 #include "mlv/error.h"
@@ -32,6 +36,9 @@ struct mlv_csv {
 	int failed;         /* sticky error code */
 
 	unsigned long line;     /* line number of the byte at pos */
+	const char *wb;         /* delimited: a 64-byte window of buf (NULL: none) */
+	uint64_t wm;            /* bit i: wb[i] is the delimiter or '\n' */
+	int ascii;              /* buf[0, len) holds no byte >= 0x80 */
 	unsigned long row_line; /* line where the last returned row started */
 
 	mlv_csv_field *fields;
@@ -149,6 +156,21 @@ static size_t utf8_check(const unsigned char *p, size_t n)
 	return n;
 }
 
+/* 1 when none of the N bytes at P has its high bit set (one OR per word). */
+static int all_ascii(const char *p, size_t n)
+{
+	uint64_t acc = 0;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		acc |= w;
+	}
+	for (; i < n; i++)
+		acc |= (unsigned char)p[i];
+	return !(acc & 0x8080808080808080ULL);
+}
+
 /* ---- buffer ---- */
 
 static int set_error_sticky(mlv_csv *r, int code)
@@ -165,6 +187,7 @@ static int set_error_sticky(mlv_csv *r, int code)
 static int refill(mlv_csv *r, size_t keep)
 {
 	size_t kept = r->len - keep;
+	r->wb = NULL; /* the bytes move */
 	if (keep > 0) {
 		memmove(r->buf, r->buf + keep, kept);
 		r->len = kept;
@@ -197,6 +220,7 @@ static int refill(mlv_csv *r, size_t keep)
 			break; /* a pipe gives what it has; do not spin for a full buffer */
 	}
 	r->buf[r->len] = '\0';
+	r->ascii = all_ascii(r->buf, r->len);
 	return 0;
 }
 
@@ -258,6 +282,78 @@ static int mark_escaped(unsigned char **bits, size_t *nbits, size_t idx)
 }
 
 /*
+ * The first byte of [P, END) that is DELIM or '\n', or END. Eight bytes at
+ * a time where the byte order allows: a byte B of the word is a hit when
+ * B ^ DELIM or B ^ '\n' is zero, and the lowest flagged byte of the
+ * has-a-zero-byte test is always a true one.
+ */
+static inline const char *field_end(const char *p, const char *end, char delim)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	const uint64_t dm = ones * (unsigned char)delim, nm = ones * (unsigned char)'\n';
+	while (end - p >= 8) {
+		uint64_t w, x, y, t;
+		memcpy(&w, p, 8);
+		x = w ^ dm;
+		y = w ^ nm;
+		t = (((x - ones) & ~x) | ((y - ones) & ~y)) & highs;
+		if (t)
+			return p + (__builtin_ctzll(t) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < end && *p != delim && *p != '\n')
+		p++;
+	return p;
+}
+
+#ifdef CSV_WINDOW
+/* Bit i set when Q[i] is DELIM or '\n', for the 64 bytes at Q. */
+static inline uint64_t window_mask(const char *q, char delim)
+{
+	const __m128i d = _mm_set1_epi8(delim), nl = _mm_set1_epi8('\n');
+	uint64_t m = 0;
+	for (int i = 0; i < 4; i++) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(q + 16 * i));
+		__m128i e = _mm_or_si128(_mm_cmpeq_epi8(v, d), _mm_cmpeq_epi8(v, nl));
+		m |= (uint64_t)(uint32_t)_mm_movemask_epi8(e) << (16 * i);
+	}
+	return m;
+}
+#endif
+
+/*
+ * field_end for the fields of a row, through a window: the positions of
+ * delimiters and line ends in 64 bytes are found at once (SSE2) and kept in
+ * the reader, so the next fields (of this row and the next) cost a shift
+ * and a count of trailing zeros, and a branch per 64 bytes rather than one
+ * per field. refill() drops the window, as the bytes move.
+ */
+static inline const char *field_end_w(const char **wb, uint64_t *wm, const char *p, const char *end, char delim)
+{
+#ifdef CSV_WINDOW
+	for (;;) {
+		uintptr_t off = (uintptr_t)p - (uintptr_t)*wb;
+		if (*wb && off < 64) {
+			uint64_t m = *wm >> off;
+			if (m)
+				return p + __builtin_ctzll(m);
+			p = *wb + 64;
+		}
+		if (end - p < 64)
+			return field_end(p, end, delim);
+		*wb = p;
+		*wm = window_mask(p, delim);
+	}
+#else
+	(void)wb;
+	(void)wm;
+	return field_end(p, end, delim);
+#endif
+}
+
+/*
  * Parse one row at r->pos. Returns 1 with r->fields set and r->pos past the
  * row, 0 at the end of the input, NEED_MORE when the buffer ends inside the
  * row and more input exists, or an error. Nothing in the buffer is changed
@@ -270,6 +366,9 @@ static int parse_row(mlv_csv *r)
 	const char delim = r->delim;
 	unsigned long lines = 0;
 	int any_escaped = 0;
+	const char *wb = r->wb; /* the window in locals: stores to the fields cannot touch them */
+	uint64_t wm = r->wm;
+	const size_t max_field = r->max_field;
 
 	/* blank lines */
 	for (;;) {
@@ -358,10 +457,9 @@ static int parse_row(mlv_csv *r)
 			return mlv_error_set(MLV_EINVALID, "'%s', line %lu: unexpected character '%c' after the closing quote of field %zu",
 				r->name, r->line + lines, (*p >= 0x20 && *p < 0x7f) ? *p : '?', r->nfields);
 		} else {
-			while (p < end && *p != delim && *p != '\n')
-				p++;
+			p = field_end_w(&wb, &wm, p, end, delim);
 			if (p == end && !r->eof) {
-				if ((size_t)(p - f) > r->max_field)
+				if ((size_t)(p - f) > max_field)
 					return mlv_error_set(MLV_EINVALID, "'%s', line %lu: field %zu is longer than %zu MiB",
 						r->name, r->line + lines, r->nfields + 1, r->max_field >> 20);
 				goto more;
@@ -369,9 +467,9 @@ static int parse_row(mlv_csv *r)
 			size_t flen = (size_t)(p - f);
 			if ((p == end || *p == '\n') && flen && p[-1] == '\r')
 				flen--;
-			if (flen > r->max_field)
+			if (flen > max_field)
 				return mlv_error_set(MLV_EINVALID, "'%s', line %lu: field %zu is longer than %zu MiB",
-					r->name, r->line + lines, r->nfields + 1, r->max_field >> 20);
+					r->name, r->line + lines, r->nfields + 1, max_field >> 20);
 			int rc = push_field(r, f, flen);
 			if (rc)
 				return rc;
@@ -403,7 +501,7 @@ static int parse_row(mlv_csv *r)
 		}
 		memset(r->esc_bits, 0, r->esc_nbytes);
 	}
-	if (!(r->flags & MLV_CSV_NO_UTF8_CHECK)) {
+	if (!(r->flags & MLV_CSV_NO_UTF8_CHECK) && !r->ascii) { /* ASCII is UTF-8 */
 		size_t n = (size_t)(p - row_start);
 		size_t bad = utf8_check((const unsigned char *)row_start, n);
 		if (bad < n) {
@@ -420,6 +518,8 @@ static int parse_row(mlv_csv *r)
 	r->row_line = r->line;
 	r->line += lines;
 	r->pos = (size_t)(p - base);
+	r->wb = wb;
+	r->wm = wm;
 	return 1;
 more:
 	if ((size_t)(end - row_start) > r->max_row)

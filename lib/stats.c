@@ -7,6 +7,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/mman.h>
 #include "mlv/buf.h"
 #include "mlv/csv.h"
 #include "mlv/error.h"
@@ -87,6 +89,164 @@ int mlv_stats_default_test(int type, uint64_t ref_rows, size_t n_unique)
 	if (num && n_unique > 5)
 		return MLV_TEST_WASSERSTEIN;
 	return MLV_TEST_JENSENSHANNON;
+}
+
+/*
+ * The value arrays of the columns. On Linux an array of ARR_BIG bytes or
+ * more is a mapping of its own: it grows by mremap, which moves pages
+ * instead of copying them (realloc copies whenever the block sits in a
+ * heap), and freeing it gives the memory back at once. Smaller ones come
+ * from malloc, so that a file with thousands of columns does not run into
+ * the limit on the number of mappings. Which kind a block is follows from
+ * its size in bytes, which the caller passes back exactly.
+ */
+#if defined(__linux__) && defined(MREMAP_MAYMOVE)
+#define ARR_MMAP 1
+#define ARR_BIG ((size_t)1 << 20)
+static size_t arr_round(size_t bytes)
+{
+	return (bytes + 4095) & ~(size_t)4095;
+}
+
+static void *arr_map(size_t bytes)
+{
+	void *p = mmap(NULL, arr_round(bytes), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+#endif
+
+static void *arr_alloc(size_t bytes)
+{
+#ifdef ARR_MMAP
+	if (bytes >= ARR_BIG)
+		return arr_map(bytes);
+#endif
+	return malloc(bytes ? bytes : 1);
+}
+
+static void *arr_realloc(void *p, size_t old, size_t bytes)
+{
+#ifdef ARR_MMAP
+	void *q;
+	if (!p)
+		return arr_alloc(bytes);
+	if (old < ARR_BIG && bytes < ARR_BIG)
+		return realloc(p, bytes ? bytes : 1);
+	if (old >= ARR_BIG && bytes >= ARR_BIG) {
+		if (arr_round(old) == arr_round(bytes))
+			return p;
+		q = mremap(p, arr_round(old), arr_round(bytes), MREMAP_MAYMOVE);
+		return q == MAP_FAILED ? NULL : q;
+	}
+	if (!(q = arr_alloc(bytes))) /* from one kind to the other: copy */
+		return NULL;
+	memcpy(q, p, old < bytes ? old : bytes);
+	if (old >= ARR_BIG)
+		munmap(p, arr_round(old));
+	else
+		free(p);
+	return q;
+#else
+	(void)old;
+	return realloc(p, bytes ? bytes : 1);
+#endif
+}
+
+static void arr_free(void *p, size_t bytes)
+{
+#ifdef ARR_MMAP
+	if (p && bytes >= ARR_BIG) {
+		munmap(p, arr_round(bytes));
+		return;
+	}
+#else
+	(void)bytes;
+#endif
+	free(p);
+}
+
+/*
+ * The arrays of finished columns (the sorted doubles) are kept, a few of
+ * them, for the next columns to finish into: their pages are there already,
+ * so no page faults and no zeroing by the kernel. A column job of
+ * `mlv drift` frees its two arrays just before the next job needs two of
+ * about the same size. Only blocks of 1 MiB and more are kept, and only
+ * used for a request of at least two thirds of their size.
+ */
+#ifdef ARR_MMAP
+#define ARR_KEEP 4
+static struct { void *p; size_t bytes; } arr_kept[ARR_KEEP];
+static pthread_mutex_t arr_lock = PTHREAD_MUTEX_INITIALIZER;
+#endif
+
+/* At least BYTES, maybe a kept block: *GOT is its size (for arr_release). */
+static void *arr_alloc_reuse(size_t bytes, size_t *got)
+{
+#ifdef ARR_MMAP
+	size_t need = arr_round(bytes ? bytes : 1);
+	void *p = NULL;
+	int best = -1;
+	if (bytes < ARR_BIG) {
+		*got = bytes;
+		return arr_alloc(bytes);
+	}
+	pthread_mutex_lock(&arr_lock);
+	for (int i = 0; i < ARR_KEEP; i++)
+		if (arr_kept[i].p && arr_kept[i].bytes >= need && arr_kept[i].bytes <= need + need / 2 &&
+			(best < 0 || arr_kept[i].bytes < arr_kept[best].bytes))
+			best = i;
+	if (best >= 0) {
+		p = arr_kept[best].p;
+		*got = arr_kept[best].bytes;
+		arr_kept[best].p = NULL;
+	}
+	pthread_mutex_unlock(&arr_lock);
+	if (p)
+		return p;
+	*got = need;
+	return arr_map(need);
+#else
+	*got = bytes;
+	return arr_alloc(bytes);
+#endif
+}
+
+/* Free P (BYTES), keeping it for arr_alloc_reuse when it is big (in place of a smaller one). */
+static void arr_release(void *p, size_t bytes)
+{
+#ifdef ARR_MMAP
+	if (p && bytes >= ARR_BIG) {
+		size_t r = arr_round(bytes), oldb = 0;
+		void *old = NULL;
+		int slot = -1;
+		pthread_mutex_lock(&arr_lock);
+		for (int i = 0; i < ARR_KEEP && slot < 0; i++)
+			if (!arr_kept[i].p)
+				slot = i;
+		if (slot < 0) {
+			int small = 0;
+			for (int i = 1; i < ARR_KEEP; i++)
+				if (arr_kept[i].bytes < arr_kept[small].bytes)
+					small = i;
+			if (arr_kept[small].bytes < r) {
+				slot = small;
+				old = arr_kept[small].p;
+				oldb = arr_kept[small].bytes;
+			}
+		}
+		if (slot >= 0) {
+			arr_kept[slot].p = p;
+			arr_kept[slot].bytes = r;
+		}
+		pthread_mutex_unlock(&arr_lock);
+		if (slot < 0)
+			arr_free(p, bytes);
+		else if (old)
+			arr_free(old, oldb);
+		return;
+	}
+#endif
+	arr_free(p, bytes);
 }
 
 /* ---- numbers ---- */
@@ -258,14 +418,66 @@ struct cat_entry {
 	uint64_t hash;
 	size_t off, len;
 	uint64_t count; /* 0: empty slot */
+	uint64_t head;  /* a key of at most 8 bytes, as load_short reads it */
+};
+
+/*
+ * The N bytes at S (N <= 8) as a little-endian word padded with zeros, as
+ * memcpy into a zeroed word would give, reading only those bytes but
+ * without a call: two overlapping 4-byte loads, or up to three bytes.
+ */
+static inline uint64_t load_short(const char *s, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n >= 4) {
+		uint32_t lo, hi;
+		memcpy(&lo, s, 4);
+		memcpy(&hi, s + n - 4, 4);
+		return lo | ((uint64_t)hi << (8 * (n - 4)));
+	}
+	if (n == 0)
+		return 0;
+	return (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[n >> 1] << (8 * (n >> 1)) |
+		(uint64_t)(unsigned char)s[n - 1] << (8 * (n - 1));
+#else
+	uint64_t w = 0;
+	memcpy(&w, s, n);
+	return w;
+#endif
+}
+
+/*
+ * Numerical values are kept as scaled decimals while they can be: the field
+ * "-12.345" is the integer -12345 at scale 3, and while every value added so
+ * far is such a plain decimal ([+-]digits[.digits], at most DEC_MAX_SCALE
+ * decimals) whose integer at the column's scale (the most decimals seen; the
+ * values before are multiplied up when it grows) has magnitude below 2^31,
+ * the column is an array of int32. That is half the memory of doubles and
+ * sorts in fewer radix passes. The double of such a value is x / 10^scale:
+ * both are exact doubles, so the one division is correctly rounded, the
+ * very double strtod gives for the text. The statistics therefore see the
+ * same numbers. The first value that does not fit (an exponent, more
+ * decimals, a larger magnitude) turns the column into doubles for good.
+ */
+#define DEC_MAX_SCALE 9
+#define DEC_LIMIT 2147483647LL
+
+static const int64_t pow10_int[DEC_MAX_SCALE + 1] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000
 };
 
 struct mlv_stats_column {
 	int forced, type, rescan;
 	uint64_t count, missing;
-	double *v;
+	int dec;            /* numerical values are in dv (else in v) */
+	int32_t *dv;        /* the values times 10^scale */
+	size_t ndv, dvcap;
+	int scale;
+	int64_t dmax;       /* the largest |dv[i]| */
+	int32_t dlast;      /* dv[ndv - 1], or INT32_MIN */
+	double *v;          /* the values as doubles; sorted after finish */
 	size_t nv, vcap;
-	int sorted;
+	int sorted;         /* the values so far are in ascending order */
 	struct cat_entry *tab;
 	size_t tcap, tn;
 	mlv_buf arena;
@@ -283,6 +495,8 @@ int mlv_stats_column_new(mlv_stats_column **out, int type)
 	c->forced = type;
 	c->type = type == MLV_STATS_CATEGORICAL ? MLV_STATS_CATEGORICAL : MLV_STATS_NUMERICAL;
 	c->sorted = 1;
+	c->dec = c->type == MLV_STATS_NUMERICAL; /* dec implies numerical */
+	c->dlast = INT32_MIN;
 	*out = c;
 	return 0;
 }
@@ -291,7 +505,8 @@ void mlv_stats_column_free(mlv_stats_column *c)
 {
 	if (!c)
 		return;
-	free(c->v);
+	arr_free(c->dv, c->dvcap * sizeof(*c->dv));
+	arr_release(c->v, c->vcap * sizeof(*c->v));
 	free(c->tab);
 	mlv_buf_release(&c->arena);
 	free(c->cats);
@@ -310,8 +525,7 @@ static uint64_t hash_bytes(const char *s, size_t n)
 		n -= 8;
 	}
 	if (n) {
-		uint64_t w = 0;
-		memcpy(&w, s, n);
+		uint64_t w = load_short(s, n);
 		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
 	}
 	h ^= h >> 29;
@@ -343,7 +557,7 @@ static int cat_grow(mlv_stats_column *c)
 
 static int cat_add(mlv_stats_column *c, const char *s, size_t len)
 {
-	uint64_t h = hash_bytes(s, len);
+	uint64_t h = hash_bytes(s, len), head = len <= 8 ? load_short(s, len) : 0;
 	size_t k;
 	int rc;
 	if ((c->tn + 1) * 4 > c->tcap * 3 && (rc = cat_grow(c)))
@@ -356,6 +570,7 @@ static int cat_add(mlv_stats_column *c, const char *s, size_t len)
 			e->off = c->arena.size;
 			e->len = len;
 			e->count = 1;
+			e->head = head;
 			if ((rc = mlv_buf_put(&c->arena, s, len)) || (rc = mlv_buf_putc(&c->arena, '\0'))) {
 				e->count = 0;
 				return rc;
@@ -363,7 +578,8 @@ static int cat_add(mlv_stats_column *c, const char *s, size_t len)
 			c->tn++;
 			return 0;
 		}
-		if (e->hash == h && e->len == len && !memcmp(c->arena.ptr + e->off, s, len)) {
+		if (e->hash == h && e->len == len &&
+			(len <= 8 ? e->head == head : !memcmp(c->arena.ptr + e->off, s, len))) {
 			e->count++;
 			return 0;
 		}
@@ -371,10 +587,202 @@ static int cat_add(mlv_stats_column *c, const char *s, size_t len)
 	}
 }
 
-int mlv_stats_column_add(mlv_stats_column *c, const char *s, size_t len)
+/*
+ * A plain decimal: [+-]digits[.digits] (digits on at least one side of the
+ * point, at most 18 in all, at most DEC_MAX_SCALE after it), the whole
+ * field. Sets *NEG, the digits as the integer *M and the number of
+ * decimals *NF. 0 for anything else (which may still be a number).
+ */
+static int parse_decimal_loop(const char *s, size_t len, int *neg, uint64_t *m, int *nf)
+{
+	const char *p = s, *end = s + len, *dot = NULL, *d0;
+	uint64_t v = 0;
+	size_t nd;
+	*neg = 0;
+	if (p < end && (*p == '-' || *p == '+'))
+		*neg = *p++ == '-';
+	d0 = p;
+	for (; p < end; p++) {
+		unsigned d = (unsigned)(unsigned char)*p - '0';
+		if (d < 10)
+			v = v * 10 + d;
+		else if (*p == '.' && !dot)
+			dot = p;
+		else
+			return 0;
+	}
+	nd = (size_t)(end - d0) - (dot != NULL);
+	*nf = dot ? (int)(end - dot - 1) : 0;
+	if (nd == 0 || nd > 18 || *nf > DEC_MAX_SCALE)
+		return 0;
+	*m = v;
+	return 1;
+}
+
+/*
+ * The same for the usual short field, without a branch per character: up
+ * to 8 bytes after the sign are read into a word (only bytes of the field:
+ * two overlapping 4-byte loads, or three single bytes), every byte is
+ * checked to be a digit at once, a single '.' is taken out, and the digits,
+ * padded with leading zeros, are combined in three multiplications (the
+ * well-known SWAR conversion of eight ASCII digits). Little-endian only;
+ * longer fields take the loop.
+ */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int parse_decimal(const char *s, size_t len, int *neg, uint64_t *m, int *nf)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ULL;
+	const char *p = s;
+	size_t n = len;
+	uint64_t w, t, mask, bad, lm;
+	unsigned k;
+	int sign;
+	if (n == 0)
+		return 0;
+	sign = *p == '-' || *p == '+';
+	*neg = *p == '-';
+	p += sign;
+	n -= (size_t)sign;
+	if (n - 1 >= 8) /* 0 or more than 8 */
+		return n ? parse_decimal_loop(s, len, neg, m, nf) : 0;
+	if (n >= 4) {
+		uint32_t lo, hi;
+		memcpy(&lo, p, 4);
+		memcpy(&hi, p + n - 4, 4);
+		w = lo | ((uint64_t)hi << (8 * (n - 4)));
+	} else {
+		w = (uint64_t)(unsigned char)p[0] | (uint64_t)(unsigned char)p[n >> 1] << (8 * (n >> 1)) |
+			(uint64_t)(unsigned char)p[n - 1] << (8 * (n - 1));
+	}
+	mask = ~(uint64_t)0 >> (64 - 8 * n); /* n is 1..8 */
+	t = (w ^ (ones * '0')) & mask; /* digits become 0..9, '.' becomes 0x1e */
+	/* a byte above 9 (or with its high bit set) is not a digit */
+	bad = ((((t & (ones * 0x7f)) + ones * 0x76) | t) & (ones * 0x80)) & mask;
+	if (bad & (bad - 1))
+		return 0; /* two non-digits */
+	k = (unsigned)__builtin_ctzll(bad | (uint64_t)1 << 63) >> 3; /* the non-digit's byte, if any */
+	if (bad && (((t >> (8 * k)) & 0xff) != 0x1e || n == 1))
+		return 0; /* not a '.', or "." alone */
+	lm = ((bad & -bad) >> 7) - 1; /* the bytes below it (all when none) */
+	t = (t & lm) | ((t >> 8) & ~lm); /* the '.' taken out */
+	n -= bad != 0;
+	*nf = bad ? (int)(n - k) : 0;
+	t <<= 8 * (8 - n); /* leading zeros */
+	t = t * 10 + (t >> 8);
+	t = (((t & 0x000000ff000000ffULL) * (100 + (1000000ULL << 32))) +
+		(((t >> 16) & 0x000000ff000000ffULL) * (1 + (10000ULL << 32)))) >> 32;
+	*m = t;
+	return 1;
+#else
+	return parse_decimal_loop(s, len, neg, m, nf);
+#endif
+}
+
+static inline double dec_value(int64_t x, int scale)
+{
+	return scale ? (double)x / (double)pow10_int[scale] : (double)x;
+}
+
+/* Keep NEG M / 10^NF in decimal form: 1 done, 0 it does not fit, or MLV_ENOMEM. */
+static int dec_put(mlv_stats_column *c, int neg, uint64_t m, int nf)
+{
+	uint64_t x;
+	if (nf > c->scale) {
+		int64_t f = pow10_int[nf - c->scale];
+		if (c->dmax * f > DEC_LIMIT)
+			return 0;
+		for (size_t i = 0; i < c->ndv; i++)
+			c->dv[i] *= (int32_t)f;
+		if (c->ndv)
+			c->dlast *= (int32_t)f;
+		c->dmax *= f;
+		c->scale = nf;
+	}
+	if (m > (uint64_t)DEC_LIMIT)
+		return 0;
+	x = m * (uint64_t)pow10_int[c->scale - nf];
+	if (x > (uint64_t)DEC_LIMIT)
+		return 0;
+	if (c->ndv == c->dvcap) {
+		size_t ncap = c->dvcap ? c->dvcap * 2 : 256;
+		int32_t *nv = arr_realloc(c->dv, c->dvcap * sizeof(*nv), ncap * sizeof(*nv));
+		if (!nv)
+			return mlv_error_set(MLV_ENOMEM, "out of memory");
+		c->dv = nv;
+		c->dvcap = ncap;
+	}
+	int32_t xi = neg ? -(int32_t)x : (int32_t)x;
+	c->sorted &= xi >= c->dlast;
+	c->dlast = xi;
+	c->dv[c->ndv++] = xi;
+	if ((int64_t)x > c->dmax)
+		c->dmax = (int64_t)x;
+	return 1;
+}
+
+/* Leave decimal form: the values so far become doubles. 0 or MLV_ENOMEM. */
+static int dec_to_double(mlv_stats_column *c)
+{
+	size_t cap = c->ndv + c->ndv / 2 + 256;
+	double *v = arr_alloc(cap * sizeof(*v));
+	if (!v)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	for (size_t i = 0; i < c->ndv; i++)
+		v[i] = dec_value(c->dv[i], c->scale);
+	arr_free(c->v, c->vcap * sizeof(*c->v));
+	c->v = v;
+	c->nv = c->ndv;
+	c->vcap = cap;
+	arr_free(c->dv, c->dvcap * sizeof(*c->dv));
+	c->dv = NULL;
+	c->ndv = c->dvcap = 0;
+	c->dec = 0;
+	return 0;
+}
+
+/*
+ * The common case of adding to a column in decimal form: a decimal with the
+ * column's number of places that fits and finds room. 1 when done, 0 when
+ * the general path must decide.
+ */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int dec_add_fast(mlv_stats_column *c, const char *s, size_t len)
+{
+	uint64_t m;
+	int neg, nf;
+	if (!parse_decimal(s, len, &neg, &m, &nf) || nf != c->scale || m > (uint64_t)DEC_LIMIT ||
+		c->ndv == c->dvcap)
+		return 0;
+	int32_t xi = ((int32_t)m ^ -(int32_t)neg) + (int32_t)neg; /* -m when neg, without a branch */
+	c->sorted &= xi >= c->dlast;
+	c->dlast = xi;
+	c->dv[c->ndv++] = xi;
+	c->dmax = (int64_t)m > c->dmax ? (int64_t)m : c->dmax;
+	c->count++;
+	return 1;
+}
+
+static int column_add_slow(mlv_stats_column *c, const char *s, size_t len)
 {
 	double d;
 	int rc;
+	if (c->dec) {
+		uint64_t m;
+		int neg, nf;
+		if (parse_decimal(s, len, &neg, &m, &nf)) {
+			if ((rc = dec_put(c, neg, m, nf)) < 0)
+				return rc;
+			if (rc) {
+				c->count++;
+				return 0;
+			}
+		}
+	}
 	if (mlv_csv_is_missing(s, len)) {
 		c->missing++;
 		return 0;
@@ -385,9 +793,11 @@ int mlv_stats_column_add(mlv_stats_column *c, const char *s, size_t len)
 				c->missing++;
 				return 0;
 			}
+			if (c->dec && (rc = dec_to_double(c)))
+				return rc;
 			if (c->nv == c->vcap) {
 				size_t ncap = c->vcap ? c->vcap * 2 : 256;
-				double *nv = realloc(c->v, ncap * sizeof(*nv));
+				double *nv = arr_realloc(c->v, c->vcap * sizeof(*nv), ncap * sizeof(*nv));
 				if (!nv)
 					return mlv_error_set(MLV_ENOMEM, "out of memory");
 				c->v = nv;
@@ -402,17 +812,45 @@ int mlv_stats_column_add(mlv_stats_column *c, const char *s, size_t len)
 		if (c->forced == MLV_STATS_NUMERICAL)
 			return mlv_error_set(MLV_EINVALID, "'%.*s' is not a number", (int)(len > 40 ? 40 : len), s);
 		/* becomes categorical; the numbers so far were not kept as text */
-		if (c->nv)
+		if (c->nv || c->ndv)
 			c->rescan = 1;
-		free(c->v);
+		arr_free(c->v, c->vcap * sizeof(*c->v));
 		c->v = NULL;
 		c->nv = c->vcap = 0;
+		arr_free(c->dv, c->dvcap * sizeof(*c->dv));
+		c->dv = NULL;
+		c->ndv = c->dvcap = 0;
+		c->dec = 0;
 		c->type = MLV_STATS_CATEGORICAL;
 	}
 	if ((rc = cat_add(c, s, len)))
 		return rc;
 	c->cats_valid = 0;
 	c->count++;
+	return 0;
+}
+
+int mlv_stats_column_add(mlv_stats_column *c, const char *s, size_t len)
+{
+	if (c->dec && dec_add_fast(c, s, len))
+		return 0;
+	return column_add_slow(c, s, len);
+}
+
+int mlv_stats_add_row(mlv_stats_column *const *cols, const size_t *idx, size_t n,
+	const mlv_csv_field *fields, size_t *failed)
+{
+	for (size_t i = 0; i < n; i++) {
+		mlv_stats_column *c = cols[i];
+		const mlv_csv_field *f = &fields[idx[i]];
+		int rc;
+		if (c->dec && dec_add_fast(c, f->ptr, f->len))
+			continue;
+		if ((rc = column_add_slow(c, f->ptr, f->len))) {
+			*failed = i;
+			return rc;
+		}
+	}
 	return 0;
 }
 
@@ -431,10 +869,116 @@ static int cat_cmp(const void *x, const void *y)
 	return a->len < b->len ? -1 : a->len > b->len;
 }
 
+/*
+ * Sort the N decimals A (at SCALE; A is scratch) into OUT as doubles, OUT
+ * having room for N doubles, i.e. for twice N keys. SORTED: already in
+ * order. Otherwise the keys are the values minus the minimum: a counting
+ * sort when their range is small, else an LSD radix sort in as few passes
+ * of at most 11 bits as the range needs, between A and the first half of
+ * OUT, arranged so that the last pass reads A and writes the doubles.
+ */
+static int dec_sort(double *out, int32_t *a, size_t n, int scale, int sorted)
+{
+	if (sorted) {
+		for (size_t i = 0; i < n; i++)
+			out[i] = dec_value(a[i], scale);
+		return 0;
+	}
+	int32_t mn = a[0], mx = a[0];
+	for (size_t i = 1; i < n; i++) {
+		mn = a[i] < mn ? a[i] : mn;
+		mx = a[i] > mx ? a[i] : mx;
+	}
+	uint32_t range = (uint32_t)((int64_t)mx - mn);
+	if (range < 65536 || (range <= n / 2 && n < UINT32_MAX)) {
+		uint32_t *cnt = calloc((size_t)range + 1, sizeof(*cnt));
+		size_t o = 0;
+		if (!cnt)
+			return mlv_error_set(MLV_ENOMEM, "out of memory");
+		for (size_t i = 0; i < n; i++)
+			cnt[(uint32_t)((int64_t)a[i] - mn)]++;
+		for (uint64_t v = 0; v <= range; v++) {
+			uint32_t t = cnt[v];
+			if (!t)
+				continue;
+			double d = dec_value((int64_t)v + mn, scale);
+			while (t--)
+				out[o++] = d;
+		}
+		free(cnt);
+		return 0;
+	}
+	int bits = 32 - __builtin_clz(range);
+	int passes = (bits + 10) / 11, width = (bits + passes - 1) / passes;
+	size_t nb = (size_t)1 << width, mask = nb - 1;
+	size_t *cnt = calloc((size_t)passes * nb, sizeof(*cnt));
+	if (!cnt)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	/* 2 or 3 passes (17..32 bits); the keys start where the last pass finds them in A */
+	uint32_t *ka = (uint32_t *)a, *kb = (uint32_t *)(void *)out;
+	uint32_t *src = passes % 2 ? ka : kb, *dst = src == ka ? kb : ka;
+	size_t *c0 = cnt, *c1 = cnt + nb, *c2 = passes > 2 ? cnt + 2 * nb : cnt;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t u = (uint32_t)((int64_t)a[i] - mn);
+		src[i] = u;
+		c0[u & mask]++;
+		c1[(u >> width) & mask]++;
+		if (passes > 2)
+			c2[(u >> (2 * width)) & mask]++;
+	}
+	for (int p = 0; p < passes; p++) {
+		size_t *c = cnt + (size_t)p * nb, sum = 0;
+		int shift = p * width;
+		for (size_t b = 0; b < nb; b++) {
+			size_t t = c[b];
+			c[b] = sum;
+			sum += t;
+		}
+		if (p + 1 < passes) {
+			for (size_t i = 0; i < n; i++)
+				dst[c[(src[i] >> shift) & mask]++] = src[i];
+			uint32_t *t = src;
+			src = dst;
+			dst = t;
+		} else { /* src is A: the doubles may go over the keys in OUT */
+			for (size_t i = 0; i < n; i++)
+				out[c[(src[i] >> shift) & mask]++] = dec_value((int64_t)src[i] + mn, scale);
+		}
+	}
+	free(cnt);
+	return 0;
+}
+
+/* Finish a column in decimal form: its values become sorted doubles. */
+static int dec_finish(mlv_stats_column *c)
+{
+	size_t n = c->ndv, got;
+	double *out = arr_alloc_reuse((n ? n : 1) * sizeof(double), &got);
+	int rc;
+	if (!out)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	if (n && (rc = dec_sort(out, c->dv, n, c->scale, c->sorted))) {
+		arr_release(out, got);
+		return rc; /* the decimals are still there */
+	}
+	arr_free(c->dv, c->dvcap * sizeof(*c->dv));
+	c->dv = NULL;
+	c->ndv = c->dvcap = 0;
+	arr_release(c->v, c->vcap * sizeof(*c->v));
+	c->v = out;
+	c->nv = n;
+	c->vcap = got / sizeof(double);
+	c->dec = 0;
+	c->sorted = 1;
+	return 0;
+}
+
 int mlv_stats_column_finish(mlv_stats_column *c)
 {
 	int rc;
 	if (c->type == MLV_STATS_NUMERICAL) {
+		if (c->dec)
+			return dec_finish(c);
 		if (!c->sorted && (rc = mlv_stats_sort(c->v, c->nv)))
 			return rc;
 		c->sorted = 1;
@@ -462,7 +1006,7 @@ int mlv_stats_column_finish(mlv_stats_column *c)
 
 const double *mlv_stats_column_values(const mlv_stats_column *c, size_t *n)
 {
-	if (c->type != MLV_STATS_NUMERICAL || !c->sorted) {
+	if (c->type != MLV_STATS_NUMERICAL || c->dec || !c->sorted) {
 		*n = 0;
 		return NULL;
 	}
@@ -482,24 +1026,40 @@ const mlv_stats_category *mlv_stats_column_categories(const mlv_stats_column *c,
 
 static size_t distinct_sorted(const double *v, size_t n)
 {
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (i == 0 || v[i] != v[i - 1])
-			k++;
+	size_t k = n > 0;
+	for (size_t i = 1; i < n; i++)
+		k += v[i] != v[i - 1];
 	return k;
 }
 
-/* How many distinct values the sorted arrays A and B hold together. */
+/*
+ * How many distinct values the sorted arrays A and B hold together: one
+ * merge, element by element (no inner loops over runs of equal values, so
+ * the branches stay predictable), counting the changes of value.
+ */
 static size_t distinct_union(const double *a, size_t na, const double *b, size_t nb)
 {
-	size_t i = 0, j = 0, k = 0;
-	while (i < na || j < nb) {
-		double x = (j >= nb || (i < na && a[i] <= b[j])) ? a[i] : b[j];
-		while (i < na && a[i] == x)
-			i++;
-		while (j < nb && b[j] == x)
-			j++;
-		k++;
+	size_t i = 0, j = 0, k = 1;
+	double prev;
+	if (!na || !nb)
+		return na ? distinct_sorted(a, na) : distinct_sorted(b, nb);
+	prev = a[0] <= b[0] ? a[0] : b[0];
+	while (i < na && j < nb) {
+		double xa = a[i], xb = b[j];
+		int ta = xa <= xb;
+		double x = ta ? xa : xb;
+		k += x != prev;
+		prev = x;
+		i += (size_t)ta;
+		j += (size_t)!ta;
+	}
+	for (; i < na; i++) {
+		k += a[i] != prev;
+		prev = a[i];
+	}
+	for (; j < nb; j++) {
+		k += b[j] != prev;
+		prev = b[j];
 	}
 	return k;
 }
@@ -1161,11 +1721,54 @@ int mlv_stats_z(double *stat, double *p, const mlv_stats_bins *b)
 	return 0;
 }
 
-int mlv_stats_wasserstein(double *out, const double *a, size_t na, const double *b, size_t nb)
+/*
+ * The integral of |F_a - F_b| over the pooled sorted values A and B (both
+ * non-empty) into *W, and the number of distinct values of A ∪ B as the
+ * result: one merge for both, since the default test needs the count and
+ * then, mostly, the integral. A term |i/na - j/nb| * (x - prev) is added at
+ * each distinct value x after the first, with i and j the values of A and B
+ * below x. The merge goes element by element (no inner loops over runs of
+ * equal values, so the branches stay predictable); at the first element of
+ * a new value everything below it has been taken, so the terms and their
+ * order are those of a merge over distinct values.
+ */
+static size_t w1_merge(const double *a, size_t na, const double *b, size_t nb, long double *wout)
 {
-	int rc;
-	if ((rc = need_values(na, nb)))
-		return rc;
+	long double w = 0;
+	size_t i = 0, j = 0, k = 1;
+	double dna = (double)na, dnb = (double)nb;
+	double prev = a[0] <= b[0] ? a[0] : b[0];
+	while (i < na && j < nb) {
+		double xa = a[i], xb = b[j];
+		int ta = xa <= xb;
+		double x = ta ? xa : xb;
+		if (x != prev) {
+			w += (long double)fabs((double)i / dna - (double)j / dnb) * (long double)(x - prev);
+			prev = x;
+			k++;
+		}
+		i += (size_t)ta;
+		j += (size_t)!ta;
+	}
+	for (; i < na; i++)
+		if (a[i] != prev) {
+			w += (long double)fabs((double)i / dna - (double)j / dnb) * (long double)(a[i] - prev);
+			prev = a[i];
+			k++;
+		}
+	for (; j < nb; j++)
+		if (b[j] != prev) {
+			w += (long double)fabs((double)i / dna - (double)j / dnb) * (long double)(b[j] - prev);
+			prev = b[j];
+			k++;
+		}
+	*wout = w;
+	return k;
+}
+
+/* The distance W (from w1_merge) divided by max(np.std(a), 0.001). */
+static double wasserstein_scaled(const double *a, size_t na, long double w)
+{
 	/* np.std(a): population standard deviation, two passes */
 	long double sum = 0, ss = 0;
 	for (size_t i = 0; i < na; i++)
@@ -1176,25 +1779,17 @@ int mlv_stats_wasserstein(double *out, const double *a, size_t na, const double 
 		ss += (long double)dv * dv;
 	}
 	double sd = sqrt((double)(ss / (long double)na));
-	/* integral of |F_a - F_b| over the pooled sorted values */
-	long double w = 0;
-	size_t i = 0, j = 0;
-	double prev = 0;
-	int have = 0;
-	while (i < na || j < nb) {
-		double x = (j >= nb || (i < na && a[i] <= b[j])) ? a[i] : b[j];
-		if (have) {
-			double fa = (double)i / (double)na, fb = (double)j / (double)nb;
-			w += (long double)fabs(fa - fb) * (long double)(x - prev);
-		}
-		while (i < na && a[i] == x)
-			i++;
-		while (j < nb && b[j] == x)
-			j++;
-		prev = x;
-		have = 1;
-	}
-	*out = (double)w / (sd > 0.001 ? sd : 0.001);
+	return (double)w / (sd > 0.001 ? sd : 0.001);
+}
+
+int mlv_stats_wasserstein(double *out, const double *a, size_t na, const double *b, size_t nb)
+{
+	int rc;
+	long double w;
+	if ((rc = need_values(na, nb)))
+		return rc;
+	w1_merge(a, na, b, nb, &w);
+	*out = wasserstein_scaled(a, na, w);
 	return 0;
 }
 
@@ -1365,8 +1960,9 @@ done:
 int mlv_stats_drift(mlv_stats_result *out, const mlv_stats_column *ref, const mlv_stats_column *cur,
 	int test, double threshold)
 {
-	int type = ref->type, rc;
-	size_t na = 0, nb = 0;
+	int type = ref->type, rc, have_w1 = 0;
+	size_t na = 0, nb = 0, nuniq;
+	long double w1 = 0;
 	const double *a = NULL, *b = NULL;
 	mlv_stats_bins bins = MLV_STATS_BINS_INIT;
 	memset(out, 0, sizeof(*out));
@@ -1376,8 +1972,17 @@ int mlv_stats_drift(mlv_stats_result *out, const mlv_stats_column *ref, const ml
 			cur->type == MLV_STATS_NUMERICAL ? "numerical" : "categorical");
 	if (ref->rescan || cur->rescan)
 		return mlv_error_set(MLV_EINVALID, "the column must be read again as categorical");
-	if (test == MLV_TEST_DEFAULT)
+	if (test == MLV_TEST_DEFAULT && type == MLV_STATS_NUMERICAL && ref->count && cur->count &&
+		!ref->dec && !cur->dec && ref->sorted && cur->sorted) {
+		/* one merge gives n_unique and, for wasserstein, the distance */
+		a = mlv_stats_column_values(ref, &na);
+		b = mlv_stats_column_values(cur, &nb);
+		nuniq = w1_merge(a, na, b, nb, &w1);
+		have_w1 = 1;
+		test = mlv_stats_default_test(type, ref->count + ref->missing, nuniq);
+	} else if (test == MLV_TEST_DEFAULT) {
 		test = mlv_stats_default_test(type, ref->count + ref->missing, mlv_stats_n_unique(ref, cur));
+	}
 	if ((rc = mlv_stats_test_check_type(test, type)))
 		return rc;
 	if (isnan(threshold))
@@ -1388,7 +1993,7 @@ int mlv_stats_drift(mlv_stats_result *out, const mlv_stats_column *ref, const ml
 	out->threshold = threshold;
 	out->p_value = NAN;
 	if (type == MLV_STATS_NUMERICAL) {
-		if (!ref->sorted || !cur->sorted)
+		if (ref->dec || cur->dec || !ref->sorted || !cur->sorted)
 			return mlv_error_set(MLV_EINVALID, "the columns are not finished");
 		a = mlv_stats_column_values(ref, &na);
 		b = mlv_stats_column_values(cur, &nb);
@@ -1403,7 +2008,10 @@ int mlv_stats_drift(mlv_stats_result *out, const mlv_stats_column *ref, const ml
 		rc = mlv_stats_ks(&out->statistic, &out->p_value, a, na, b, nb);
 		break;
 	case MLV_TEST_WASSERSTEIN:
-		rc = mlv_stats_wasserstein(&out->statistic, a, na, b, nb);
+		if (have_w1)
+			out->statistic = wasserstein_scaled(a, na, w1);
+		else
+			rc = mlv_stats_wasserstein(&out->statistic, a, na, b, nb);
 		break;
 	case MLV_TEST_HELLINGER:
 		if (type == MLV_STATS_NUMERICAL) {

@@ -417,6 +417,98 @@ static void test_missing(void)
 	CHECK(mlv_csv_is_missing("NAN", 2)); /* "NA": the length counts, not a NUL */
 }
 
+/*
+ * Random rows against the fields they were made from, for each delimiter
+ * and several block sizes: the fast paths (the 64-byte delimiter window,
+ * the SWAR scan) must split exactly as the plain byte loop does, across
+ * windows, rows, refills and quoted fields.
+ */
+static void test_random_rows(void)
+{
+	static const char delims[] = { ',', '\t', ';', '|' };
+	static const size_t blocks[] = { 16, 63, 64, 65, 200, 1 << 20 };
+	static const char plain[] = "abcxyz0123456789.-+ \"#\xc3\xa9";
+	unsigned long long x = 7;
+	for (size_t d = 0; d < sizeof(delims); d++) {
+		char delim = delims[d];
+		mlv_buf data = MLV_BUF_INIT, want = MLV_BUF_INIT, got = MLV_BUF_INIT, field = MLV_BUF_INIT;
+		size_t ncols = 2 + d * 7, nrows = 600;
+		for (size_t row = 0; row <= nrows; row++) {
+			for (size_t c = 0; c < ncols; c++) {
+				x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+				unsigned kind = (unsigned)(x >> 60), len = (unsigned)(x >> 33) % (kind == 0 ? 200 : 12);
+				mlv_buf_clear(&field);
+				if (row == 0) {
+					mlv_buf_printf(&field, "c%zu", c);
+					mlv_buf_put(&data, field.ptr, field.size);
+				} else if (kind < 3) { /* quoted: delimiters, quotes, line breaks inside */
+					mlv_buf_putc(&data, '"');
+					for (unsigned i = 0; i < len; i++) {
+						x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+						char ch = "ab\",\t;|\n\r9"[(x >> 40) % 10];
+						mlv_buf_putc(&field, ch);
+						mlv_buf_putc(&data, ch);
+						if (ch == '"')
+							mlv_buf_putc(&data, '"');
+					}
+					mlv_buf_putc(&data, '"');
+				} else { /* plain: anything but the delimiter and line breaks, not starting with a quote */
+					for (unsigned i = 0; i < len; i++) {
+						x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+						char ch = plain[(x >> 40) % (sizeof(plain) - 1)];
+						if (ch == '"' && i == 0)
+							ch = 'q';
+						if ((unsigned char)ch >= 0x80) { /* keep UTF-8 whole */
+							mlv_buf_puts(&field, "\xc3\xa9");
+							i++;
+							continue;
+						}
+						mlv_buf_putc(&field, ch);
+					}
+					mlv_buf_put(&data, field.ptr, field.size);
+				}
+				if (row > 0) {
+					mlv_buf_printf(&want, "%zu:", field.size);
+					mlv_buf_put(&want, field.ptr, field.size);
+				}
+				if (c + 1 < ncols)
+					mlv_buf_putc(&data, delim);
+			}
+			mlv_buf_puts(&data, (x >> 20) & 1 ? "\r\n" : "\n");
+			if (((x >> 24) & 15) == 0)
+				mlv_buf_puts(&data, "\n"); /* a blank line */
+		}
+		for (size_t b = 0; b < sizeof(blocks) / sizeof(blocks[0]); b++) {
+			mlv_csv_options o = { 0 };
+			const mlv_csv_field *f;
+			size_t rows = 0;
+			mlv_csv *r;
+			int rc;
+			o.block_size = blocks[b];
+			o.delimiter = delim;
+			CHECK((r = open_str("random.csv", data.ptr, data.size, &o)) != NULL);
+			if (!r)
+				continue;
+			mlv_buf_clear(&got);
+			while ((rc = mlv_csv_next(r, &f)) == 1) {
+				rows++;
+				for (size_t c = 0; c < ncols; c++) {
+					mlv_buf_printf(&got, "%zu:", f[c].len);
+					mlv_buf_put(&got, f[c].ptr, f[c].len);
+				}
+			}
+			CHECK_RC(rc, 0);
+			CHECK(rows == nrows);
+			CHECK(got.size == want.size && !memcmp(got.ptr, want.ptr, want.size));
+			mlv_csv_free(r);
+		}
+		mlv_buf_release(&data);
+		mlv_buf_release(&want);
+		mlv_buf_release(&got);
+		mlv_buf_release(&field);
+	}
+}
+
 int main(void)
 {
 	test_quoting();
@@ -425,6 +517,7 @@ int main(void)
 	test_jsonl();
 	test_huge_fields();
 	test_block_boundaries();
+	test_random_rows();
 	test_fd();
 	test_missing();
 	return test_done("test_csv");

@@ -306,6 +306,200 @@ static void test_columns(void)
 	CHECK_STR(mlv_error_last(), "the reference sample has no values");
 }
 
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+	return (a > b) - (a < b);
+}
+
+static uint64_t rng_next(uint64_t *x)
+{
+	*x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+	return *x >> 17;
+}
+
+/*
+ * Feed N fields made by MAKE to a numerical column and check the finished
+ * values against strtod and qsort, bit for bit (0 and -0 compare equal: the
+ * sort files -0 with 0). Covers the column's decimal form and every way
+ * out of it.
+ */
+static void check_column_values(const char *what, size_t n, int (*make)(char *, size_t, uint64_t *, size_t),
+	uint64_t seed, int sorted)
+{
+	mlv_stats_column *c;
+	char buf[64];
+	double *want = malloc(n * sizeof(double));
+	size_t nw = 0, ng = 0;
+	int same = 1;
+	CHECK_OK(mlv_stats_column_new(&c, MLV_STATS_AUTO));
+	for (size_t i = 0; i < n; i++) {
+		int len = make(buf, sizeof(buf), &seed, i);
+		char *end;
+		double d = strtod(buf, &end);
+		CHECK_OK(mlv_stats_column_add(c, buf, (size_t)len));
+		if (len > 0 && *end == '\0' && isfinite(d))
+			want[nw++] = d; /* else a missing value ("NA", "", "inf", "NaN") */
+	}
+	if (!sorted)
+		qsort(want, nw, sizeof(double), cmp_double);
+	CHECK(mlv_stats_column_type(c) == MLV_STATS_NUMERICAL);
+	CHECK(mlv_stats_column_count(c) == nw);
+	CHECK_OK(mlv_stats_column_finish(c));
+	const double *got = mlv_stats_column_values(c, &ng);
+	if (ng != nw || !got)
+		same = 0;
+	for (size_t i = 0; same && i < nw; i++)
+		if (got[i] != want[i] || (got[i] != 0 && memcmp(&got[i], &want[i], sizeof(double)))) {
+			fprintf(stderr, "%s: value %zu: got %.17g, expected %.17g\n", what, i, got[i], want[i]);
+			same = 0;
+		}
+	if (!same)
+		fprintf(stderr, "%s: %zu values, expected %zu\n", what, ng, nw);
+	CHECK(same);
+	mlv_stats_column_free(c);
+	free(want);
+}
+
+/* Decimals with 0..5 places, small magnitudes: stays in decimal form (counting or radix sort). */
+static int make_small(char *b, size_t sz, uint64_t *x, size_t i)
+{
+	uint64_t r = rng_next(x);
+	int places = (int)(r % 6);
+	long long m = (long long)(rng_next(x) % 2000001) - 1000000;
+	if (places == 0)
+		return snprintf(b, sz, "%lld", m % 1000);
+	return snprintf(b, sz, "%s%lld.%0*lld", m < 0 ? "-" : "", llabs(m) / 100000, places,
+		(llabs(m) % 100000) % (long long)pow(10, places));
+}
+
+/* Integers in a narrow range: the counting sort. */
+static int make_narrow(char *b, size_t sz, uint64_t *x, size_t i)
+{
+	return snprintf(b, sz, "%d", (int)(rng_next(x) % 73) + 18);
+}
+
+/* 9-digit decimals with 6 places: radix sort over a wide range (three passes). */
+static int make_wide(char *b, size_t sz, uint64_t *x, size_t i)
+{
+	long long m = (long long)(rng_next(x) % 2000000000) - 1000000000;
+	return snprintf(b, sz, "%s%lld.%06lld", m < 0 ? "-" : "+", llabs(m) / 1000000, llabs(m) % 1000000);
+}
+
+/* Two passes: a range of about 2^20. */
+static int make_mid(char *b, size_t sz, uint64_t *x, size_t i)
+{
+	long long m = (long long)(rng_next(x) % 1000000) - 500000;
+	return snprintf(b, sz, "%s%lld.%03lld", m < 0 ? "-" : "", llabs(m) / 1000, llabs(m) % 1000);
+}
+
+/* More places late in the stream: the earlier values are scaled up (then 10 places: doubles). */
+static int make_growing(char *b, size_t sz, uint64_t *x, size_t i)
+{
+	int places = (int)(i / 500);
+	uint64_t r = rng_next(x) % 100000;
+	if (places == 0)
+		return snprintf(b, sz, "%llu", (unsigned long long)r);
+	return snprintf(b, sz, "%llu.%0*llu", (unsigned long long)(r % 100), places,
+		(unsigned long long)(rng_next(x) % (uint64_t)pow(10, places)));
+}
+
+/* Mostly small decimals, then one that does not fit in 32 bits. */
+static int make_overflow(char *b, size_t sz, uint64_t *x, size_t i)
+{
+	if (i == 3000)
+		return snprintf(b, sz, "2147483.648");
+	return snprintf(b, sz, "%llu.%03llu", (unsigned long long)(rng_next(x) % 1000), (unsigned long long)(rng_next(x) % 1000));
+}
+
+/* Decimals, then other spellings of numbers, missing values and ±0. */
+static int make_mixed(char *b, size_t sz, uint64_t *x, size_t i)
+{
+	static const char *const odd[] = { "1e3", "-0", "-0.0", "+0", "0.", ".5", "-.25", "NA", "", "inf",
+		"1.7976931348623157e308", "4.9e-324", "123456789012345678901", "0.30000000000000004", " 7", "NaN" };
+	if (i > 2000 && i % 97 == 0)
+		return snprintf(b, sz, "%s", odd[(i / 97) % (sizeof(odd) / sizeof(odd[0]))]);
+	return make_small(b, sz, x, i);
+}
+
+/* Ascending decimals: no sort at all. */
+static int make_sorted(char *b, size_t sz, uint64_t *x, size_t i)
+{
+	return snprintf(b, sz, "%zu.%02zu", i / 100, i % 100);
+}
+
+/*
+ * One field into a fresh column must come out as mlv_stats_parse_number
+ * (strtod) reads it: a finite number with that very value, a missing
+ * value, or text that makes the column categorical.
+ */
+static int field_agrees(const char *f, size_t len)
+{
+	mlv_stats_column *c;
+	double want, *got;
+	size_t n;
+	int ok, isnum, miss;
+	if (mlv_stats_column_new(&c, MLV_STATS_AUTO))
+		return 0;
+	isnum = mlv_stats_parse_number(f, len, &want);
+	miss = mlv_csv_is_missing(f, len) || (isnum && !isfinite(want));
+	ok = mlv_stats_column_add(c, f, len) == 0 && mlv_stats_column_finish(c) == 0;
+	if (miss)
+		ok = ok && mlv_stats_column_missing(c) == 1 && mlv_stats_column_count(c) == 0;
+	else if (isnum)
+		ok = ok && (got = (double *)mlv_stats_column_values(c, &n)) && n == 1 && got[0] == want &&
+			(want == 0 || !memcmp(got, &want, sizeof(want)));
+	else
+		ok = ok && mlv_stats_column_type(c) == MLV_STATS_CATEGORICAL;
+	if (!ok)
+		fprintf(stderr, "field '%.*s' (%zu bytes) read differently\n", (int)len, f, len);
+	mlv_stats_column_free(c);
+	return ok;
+}
+
+static void test_decimal_fields(void)
+{
+	static const char *const cases[] = { "", "-", "+", ".", "-.", "+.", "1.", ".1", "-.5", "+.5", "1.2.3",
+		"12345678", "1234567.8", "123456789", "-12345678", "-1234567.8", "+12345678", "0", "-0", "+0", "0.0",
+		"-0.000", "00000000", "000000001", "9999999.9", "99999999", "1a", "a1", "1-", "-1-", " 1", "1 ", "..",
+		"1..", "1e5", "1E5", "e5", "1.5e-3", "0x1f", "NA", "nan", "inf", "-inf", "1\xb5", "\xff", "12\xc3\xa9", "1\xb5" "5",
+		"\xef\xbb\xbf" "1", "7/", "7:", "/7", ":7", "2147483647", "2147483648", "-2147483647", "-2147483648",
+		"214748364.7", "21474836.48", "0.000000001", "0.0000000001", "999999999999999999", "1000000000000000000",
+		"123456789012345678901", "1,5", "1_000", "--1", "+-1", "-+1", "\t1", "1\n", "٣" };
+	int ok = 1;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ok &= field_agrees(cases[i], strlen(cases[i]));
+	ok &= field_agrees("1\0", 2); /* an embedded NUL is not a number */
+	ok &= field_agrees("12\0" "4", 4);
+	/* random short strings over the characters that matter */
+	static const char alpha[] = "0123456789.-+eE /:";
+	uint64_t x = 42;
+	char buf[16];
+	for (int i = 0; i < 100000 && ok; i++) {
+		size_t len = rng_next(&x) % 12;
+		for (size_t j = 0; j < len; j++) {
+			uint64_t r = rng_next(&x);
+			buf[j] = r % 4 ? (char)('0' + r / 4 % 10) : alpha[r / 4 % (sizeof(alpha) - 1)];
+		}
+		ok &= field_agrees(buf, len);
+	}
+	CHECK(ok);
+}
+
+static void test_decimal_columns(void)
+{
+	check_column_values("small", 50000, make_small, 1, 0);
+	check_column_values("narrow", 50000, make_narrow, 2, 0);
+	check_column_values("wide", 50000, make_wide, 3, 0);
+	check_column_values("mid", 50000, make_mid, 4, 0);
+	check_column_values("growing", 6000, make_growing, 5, 0);
+	check_column_values("overflow", 6000, make_overflow, 6, 0);
+	check_column_values("mixed", 20000, make_mixed, 7, 0);
+	check_column_values("tiny", 3, make_wide, 8, 0);
+	check_column_values("empty", 0, make_wide, 9, 0);
+	check_column_values("sorted", 20000, make_sorted, 10, 1);
+}
+
 int main(void)
 {
 	test_numerical_fixtures();
@@ -314,5 +508,7 @@ int main(void)
 	test_names_and_rules();
 	test_parse_number();
 	test_columns();
+	test_decimal_columns();
+	test_decimal_fields();
 	return test_done("test_stats");
 }
