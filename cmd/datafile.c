@@ -30,7 +30,7 @@ int datafile_spec_open(struct mlv_ctx *ctx, const char *arg, int *out, char **na
 	const char *tmpdir = getenv("TMPDIR");
 	mlv_spec spec;
 	mlv_buf path = MLV_BUF_INIT;
-	char *dir = NULL;
+	char *dir = NULL, *dep = NULL;
 	int fd = -1, ret;
 
 	memset(&spec, 0, sizeof(spec));
@@ -46,13 +46,8 @@ int datafile_spec_open(struct mlv_ctx *ctx, const char *arg, int *out, char **na
 	if (name)
 		*name = NULL;
 	if (model_data_spec_is(arg)) {
-		char *dep = NULL;
 		if ((ret = model_data_resolve(ctx, arg, &spec.oid, &dep)))
 			goto done;
-		if (name)
-			*name = dep;
-		else
-			free(dep);
 	} else if (mlv_spec_resolve(&spec, ctx->store, ctx->cwd ? ctx->cwd : ".", arg)) {
 		ret = mlv_die("cannot read '%s': %s", arg, mlv_error_last());
 		goto done;
@@ -79,8 +74,13 @@ int datafile_spec_open(struct mlv_ctx *ctx, const char *arg, int *out, char **na
 	}
 	*out = fd;
 	fd = -1;
+	if (name) {
+		*name = dep;
+		dep = NULL;
+	}
 	ret = 0;
 done:
+	free(dep);
 	if (fd >= 0)
 		close(fd);
 	mlv_buf_release(&path);
