@@ -128,6 +128,7 @@ int mlv__git_loaded(void);
 #define git_commit_tree_id (mlv__git.git_commit_tree_id)
 #define git_config_free (mlv__git.git_config_free)
 #define git_config_get_path (mlv__git.git_config_get_path)
+#define git_config_open_default (mlv__git.git_config_open_default)
 #define git_config_get_string_buf (mlv__git.git_config_get_string_buf)
 #define git_diff_free (mlv__git.git_diff_free)
 #define git_diff_options_init (mlv__git.git_diff_options_init)

@@ -1020,7 +1020,8 @@ int mlv_repo_identity(mlv_repo *repo, char **name, char **email)
 oom:
 	rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 done:
-	git_config_free(cfg);
+	if (cfg) /* libgit2 may never have been loaded */
+		git_config_free(cfg);
 	if (rc) {
 		free(*name);
 		free(*email);
