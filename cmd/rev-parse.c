@@ -73,6 +73,11 @@ static int print_json(const struct rev_parse_result *r)
 		}
 		if (s->kind == MLV_SPEC_PATH_REV)
 			err |= mlv_buf_printf(&out, ",\"commit\":\"%s\"", s->commit);
+		if (s->kind == MLV_SPEC_MODEL) {
+			err |= mlv_buf_puts(&out, ",\"model\":");
+			err |= mlv_buf_put_json_string(&out, s->model.name, strlen(s->model.name));
+			err |= mlv_buf_printf(&out, ",\"version\":%u", s->model.version);
+		}
 		err |= mlv_buf_putc(&out, '}');
 	}
 	err |= mlv_buf_puts(&out, "]}\n");

@@ -110,6 +110,8 @@ teardown() {
 	assert_eq "$(mlv cat-object -p churn@production)" "one"
 	assert_eq "$(mlv cat-object -s churn@latest)" "4"
 	assert_eq "$(mlv rev-parse churn@2)" "$TWO"
+	assert_eq "$(mlv rev-parse --json churn@production | jq -c '.results[0] | [.kind, .model, .version, .oid]')" \
+		"[\"model\",\"churn\",1,\"$ONE\"]"
 	run --separate-stderr mlv cat-object -p churn@7
 	assert_status 128
 	assert_eq "$stderr" "mlv: error: model 'churn' has no version 7"
