@@ -75,6 +75,10 @@ const struct mlv_cmd mlv_commands[] = {
 		"infer the schema of a data file: column types, nulls, ranges, allowed values"),
 	ROW("validate", validate, MLV_CAT_PORCELAIN,
 		"check a data file against a schema and report every failure"),
+	ROW("lineage", lineage, MLV_CAT_PORCELAIN | MLV_NEED_STORE,
+		"show the run, data and code commit a model version came from"),
+	ROW("card", card, MLV_CAT_PORCELAIN | MLV_NEED_STORE,
+		"write a Markdown model card from what the registry knows"),
 	/* hash-object opens the store itself, and only with -w. */
 	ROW("hash-object", hash_object, MLV_CAT_PLUMBING,
 		"compute the id of a file and optionally store it"),

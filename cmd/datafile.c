@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "datafile.h"
+#include "model.h"
 #include "mlv/spec.h"
 #include "mlv/stats.h"
 
@@ -21,10 +22,15 @@ static int sink_fd(void *payload, const void *data, size_t len)
 
 int datafile_spec_fd(struct mlv_ctx *ctx, const char *arg, int *out)
 {
+	return datafile_spec_open(ctx, arg, out, NULL);
+}
+
+int datafile_spec_open(struct mlv_ctx *ctx, const char *arg, int *out, char **name)
+{
 	const char *tmpdir = getenv("TMPDIR");
 	mlv_spec spec;
 	mlv_buf path = MLV_BUF_INIT;
-	char *dir = NULL;
+	char *dir = NULL, *dep = NULL;
 	int fd = -1, ret;
 
 	memset(&spec, 0, sizeof(spec));
@@ -37,11 +43,15 @@ int datafile_spec_fd(struct mlv_ctx *ctx, const char *arg, int *out)
 	}
 	if ((ret = mlv_ctx_open_store(ctx)))
 		return ret;
-	if (mlv_spec_resolve(&spec, ctx->store, ctx->cwd ? ctx->cwd : ".", arg)) {
+	if (name)
+		*name = NULL;
+	if (model_data_spec_is(arg)) {
+		if ((ret = model_data_resolve(ctx, arg, &spec.oid, &dep)))
+			goto done;
+	} else if (mlv_spec_resolve(&spec, ctx->store, ctx->cwd ? ctx->cwd : ".", arg)) {
 		ret = mlv_die("cannot read '%s': %s", arg, mlv_error_last());
 		goto done;
-	}
-	if (!spec.in_store) {
+	} else if (!spec.in_store) {
 		ret = mlv_die("cannot read '%s': its object is not in the store", arg);
 		goto done;
 	}
@@ -64,8 +74,13 @@ int datafile_spec_fd(struct mlv_ctx *ctx, const char *arg, int *out)
 	}
 	*out = fd;
 	fd = -1;
+	if (name) {
+		*name = dep;
+		dep = NULL;
+	}
 	ret = 0;
 done:
+	free(dep);
 	if (fd >= 0)
 		close(fd);
 	mlv_buf_release(&path);
@@ -74,11 +89,15 @@ done:
 }
 
 /* The object a spec names, as the data to read. */
-static int open_spec(struct datafile *df, struct mlv_ctx *ctx)
+static int open_spec(struct datafile *df, struct mlv_ctx *ctx, mlv_csv_options *opts)
 {
-	int ret = datafile_spec_fd(ctx, df->arg, &df->fd);
+	char *name = NULL;
+	int ret = datafile_spec_open(ctx, df->arg, &df->fd, &name);
 	if (!ret)
 		df->close_fd = 1;
+	if (name)
+		datafile_format_from_name(name, strlen(name), opts);
+	free(name);
 	return ret;
 }
 
@@ -86,6 +105,14 @@ static int ends_with(const char *s, size_t len, const char *suffix)
 {
 	size_t n = strlen(suffix);
 	return len >= n && !strncasecmp(s + len - n, suffix, n);
+}
+
+void datafile_format_from_name(const char *name, size_t len, mlv_csv_options *opts)
+{
+	if (ends_with(name, len, ".jsonl") || ends_with(name, len, ".ndjson"))
+		opts->format = MLV_CSV_JSONL;
+	else if (!opts->delimiter && (ends_with(name, len, ".tsv") || ends_with(name, len, ".tab")))
+		opts->delimiter = '\t';
 }
 
 int datafile_open(struct datafile *df, struct mlv_ctx *ctx, const char *arg, char delimiter)
@@ -103,10 +130,7 @@ int datafile_open(struct datafile *df, struct mlv_ctx *ctx, const char *arg, cha
 	df->fd = -1;
 	memset(&opts, 0, sizeof(opts));
 	opts.delimiter = delimiter;
-	if (ends_with(arg, len, ".jsonl") || ends_with(arg, len, ".ndjson"))
-		opts.format = MLV_CSV_JSONL;
-	else if (!delimiter && (ends_with(arg, len, ".tsv") || ends_with(arg, len, ".tab")))
-		opts.delimiter = '\t';
+	datafile_format_from_name(arg, len, &opts);
 
 	if (!strcmp(arg, "-")) {
 		df->fd = 0;
@@ -118,7 +142,7 @@ int datafile_open(struct datafile *df, struct mlv_ctx *ctx, const char *arg, cha
 		df->close_fd = 1;
 	} else if (errno != ENOENT && errno != ENOTDIR) {
 		return mlv_die("cannot read '%s': %s", arg, mlv_strerror(errno));
-	} else if ((ret = open_spec(df, ctx))) {
+	} else if ((ret = open_spec(df, ctx, &opts))) {
 		return ret;
 	}
 	if (mlv_csv_open_fd(&df->rd, df->fd, arg, &opts))

@@ -36,6 +36,20 @@ struct datafile {
  */
 int datafile_spec_fd(struct mlv_ctx *ctx, const char *arg, int *out);
 
+/*
+ * datafile_spec_fd that also takes the data a model version was trained
+ * on, NAME@REF:data[...] (model.h). NAME, when not NULL, receives the path
+ * the data was read from for such a spec (malloc'd; its suffix tells the
+ * format, as a file name does), else NULL.
+ */
+int datafile_spec_open(struct mlv_ctx *ctx, const char *arg, int *out, char **name);
+
+/*
+ * The format a name tells (NAME, LEN bytes): .jsonl/.ndjson are JSON Lines,
+ * .tsv/.tab tab-separated unless OPTS already has a delimiter.
+ */
+void datafile_format_from_name(const char *name, size_t len, mlv_csv_options *opts);
+
 int datafile_open(struct datafile *df, struct mlv_ctx *ctx, const char *arg, char delimiter);
 void datafile_close(struct datafile *df);
 

@@ -121,9 +121,13 @@ struct input {
  */
 static int open_spec(struct input *in, struct mlv_ctx *ctx)
 {
-	int fd, ret = datafile_spec_fd(ctx, in->arg, &fd);
+	char *name = NULL;
+	int fd, ret = datafile_spec_open(ctx, in->arg, &fd, &name);
 	if (ret)
 		return ret;
+	if (name) /* NAME@REF:data: the recorded path tells the format */
+		datafile_format_from_name(name, strlen(name), &in->copts);
+	free(name);
 	in->fd = fd;
 	in->close_fd = 1;
 	return 0;

@@ -3,7 +3,7 @@
 # regenerate with `make completions`, do not edit.
 
 _mlv_global_opts="--version -h --help --list-cmds -C"
-_mlv_commands="init help version track status checkout untrack run log-metric log-param runs show metrics params compare register promote approve rollback unalias deprecate models history resolve get diff log install-hooks drift schema validate hash-object cat-object ls-tree rev-parse fsck gc"
+_mlv_commands="init help version track status checkout untrack run log-metric log-param runs show metrics params compare register promote approve rollback unalias deprecate models history resolve get diff log install-hooks drift schema validate lineage card hash-object cat-object ls-tree rev-parse fsck gc"
 
 # _mlv_opts COMMAND: the options of COMMAND
 _mlv_opts()
@@ -40,6 +40,8 @@ _mlv_opts()
 	drift) echo "--columns --exclude --categorical --numerical --test --threshold --drift-share --delimiter --strict --json --html" ;;
 	schema) echo "--json --max-categories --delimiter" ;;
 	validate) echo "--json --delimiter --schema" ;;
+	lineage) echo "--json --dot" ;;
+	card) echo "--json" ;;
 	hash-object) echo "--write --type --stdin --json" ;;
 	cat-object) echo "-t -s -p -e" ;;
 	ls-tree) echo "-r --json" ;;
@@ -84,6 +86,8 @@ _mlv_argopts()
 	drift) echo "--columns --exclude --categorical --numerical --test --threshold --drift-share --delimiter --html" ;;
 	schema) echo "--max-categories --delimiter" ;;
 	validate) echo "--delimiter --schema" ;;
+	lineage) echo "" ;;
+	card) echo "" ;;
 	hash-object) echo "--type -t" ;;
 	cat-object) echo "" ;;
 	ls-tree) echo "" ;;

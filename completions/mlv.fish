@@ -70,6 +70,8 @@ complete -c mlv -n __mlv_needs_command -a install-hooks -d 'install git hooks th
 complete -c mlv -n __mlv_needs_command -a drift -d 'compare two data files column by column and report drift'
 complete -c mlv -n __mlv_needs_command -a schema -d 'infer the schema of a data file: column types, nulls, ranges, allowed values'
 complete -c mlv -n __mlv_needs_command -a validate -d 'check a data file against a schema and report every failure'
+complete -c mlv -n __mlv_needs_command -a lineage -d 'show the run, data and code commit a model version came from'
+complete -c mlv -n __mlv_needs_command -a card -d 'write a Markdown model card from what the registry knows'
 complete -c mlv -n __mlv_needs_command -a hash-object -d 'compute the id of a file and optionally store it'
 complete -c mlv -n __mlv_needs_command -a cat-object -d 'print the content, type or size of an object'
 complete -c mlv -n __mlv_needs_command -a ls-tree -d 'list the entries of a tree object'
@@ -81,7 +83,7 @@ complete -c mlv -n '__mlv_using_command init' -s q -l quiet -d 'print nothing bu
 complete -c mlv -n '__mlv_using_command init' -l store -r -d 'keep objects in the shared store <dir> (created if missing)'
 complete -c mlv -n '__mlv_using_command init' -l json -d 'print machine-readable JSON on stdout'
 
-complete -c mlv -n '__mlv_using_command help' -f -a 'init help version track status checkout untrack run log-metric log-param runs show metrics params compare register promote approve rollback unalias deprecate models history resolve get diff log install-hooks drift schema validate hash-object cat-object ls-tree rev-parse fsck gc'
+complete -c mlv -n '__mlv_using_command help' -f -a 'init help version track status checkout untrack run log-metric log-param runs show metrics params compare register promote approve rollback unalias deprecate models history resolve get diff log install-hooks drift schema validate lineage card hash-object cat-object ls-tree rev-parse fsck gc'
 
 complete -c mlv -n '__mlv_using_command version' -l json -d 'print machine-readable JSON on stdout'
 
@@ -185,6 +187,11 @@ complete -c mlv -n '__mlv_using_command schema' -l delimiter -r -d 'the field de
 complete -c mlv -n '__mlv_using_command validate' -l json -d 'print machine-readable JSON on stdout'
 complete -c mlv -n '__mlv_using_command validate' -l delimiter -r -d 'the field delimiter of CSV input (sniffed)'
 complete -c mlv -n '__mlv_using_command validate' -l schema -r -d 'the schema to check against (required)'
+
+complete -c mlv -n '__mlv_using_command lineage' -l json -d 'print machine-readable JSON on stdout'
+complete -c mlv -n '__mlv_using_command lineage' -l dot -d 'print the lineage as a Graphviz graph'
+
+complete -c mlv -n '__mlv_using_command card' -l json -d 'print machine-readable JSON on stdout'
 
 complete -c mlv -n '__mlv_using_command hash-object' -s w -l write -d 'store the objects, not only hash them'
 complete -c mlv -n '__mlv_using_command hash-object' -s t -l type -r -d 'object type: blob (default), tree or json'

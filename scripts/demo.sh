@@ -156,4 +156,40 @@ printf '$ mlv drift --exclude id data/train.csv@HEAD~1 batch.csv --html drift.ht
 mlv drift --exclude id data/train.csv@HEAD~1 batch.csv --html drift.html || printf '(exit %s: the dataset drifted)\n' "$?"
 printf 'report: drift.html, %s bytes, one self-contained page\n' "$(wc -c < drift.html)"
 
+# ---- model registry (issue 5): register, promote with gates, roll back, history, lineage, card ----
+step "Model registry: two training runs, each registered as a version of 'churn'"
+# the runs call mlv themselves
+case $MLV in */*) PATH="$(cd "$(dirname "$MLV")" && pwd):$PATH"; export PATH ;; esac
+run mlv run -n train-v1 --dep data/train.csv -p depth=6 -- mlv log-metric auc=0.912
+run mlv register churn models/model.bin --run train-v1 -m "baseline" \
+	--tag intended_use="Rank customers by churn risk for the retention team"
+head -c 2000000 /dev/urandom > models/model.bin
+run mlv run -n train-v2 --dep data/train.csv -p depth=9 -- mlv log-metric auc=0.897
+run mlv register churn models/model.bin --run train-v2 -m "deeper trees"
+
+step "Promote with gates: version 1 to staging, then to production"
+run mlv promote churn@1 staging --gate 'metrics.auc >= 0.9'
+run mlv promote churn@1 production --gate 'metrics.auc >= staging.metrics.auc'
+
+step "A failing gate: version 2 scores below production, so nothing moves"
+printf "\$ mlv promote churn@2 production --gate 'metrics.auc >= production.metrics.auc - 0.005'\n"
+mlv promote churn@2 production --gate 'metrics.auc >= production.metrics.auc - 0.005' ||
+	printf '(exit %s: a gate failed; production still holds version %s)\n' "$?" \
+		"$(mlv resolve --json churn@production | sed 's/.*"version":\([0-9]*\).*/\1/')"
+
+step "Version 2 goes out with a looser gate, misbehaves, and is rolled back"
+run mlv promote churn@2 production --gate 'metrics.auc >= 0.85' -m "accept a small drop for latency"
+run mlv rollback churn production -m "v2 misbehaves in production"
+run mlv resolve churn@production
+
+step "The audit trail: every event, where production pointed, what version 1 came from"
+run mlv history churn
+run mlv lineage churn@production
+printf '$ mlv drift --exclude id churn@production:data batch.csv | tail -2\n'
+{ mlv drift --exclude id churn@production:data batch.csv || :; } | tail -2
+
+step "A model card, generated from what the registry recorded"
+run mlv card churn@production
+# ---- end of the model registry section ----
+
 printf '\nDone. The sample project was in %s (now removed).\n' "$work"

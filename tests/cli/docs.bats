@@ -128,7 +128,8 @@ _complete() {
 help
 history" ]
 	run _complete -C somewhere ca
-	[ "$output" = "cat-object" ]
+	[ "$output" = "card
+cat-object" ]
 }
 
 @test "bash completion: global options and -C directories" {
