@@ -368,6 +368,19 @@ int mlv_fsck(mlv_store *st, const mlv_fsck_opts *opts, mlv_fsck_result *out)
 			problem(&f, "bad-pack", NULL, "pack %s: %s", pl.v[i].name, mlv_error_last());
 		free(path);
 	}
+	/*
+	 * An index that lists none of the packs and was not made by init was
+	 * lost and recreated empty: every object and ref would look absent.
+	 */
+	{
+		MDB_val k = { 7, (void *)"created" }, v;
+		size_t indexed = 0;
+		for (size_t i = 0; i < pl.n; i++)
+			indexed += pl.v[i].num != UINT32_MAX;
+		if (pl.n && !indexed && mdb_get(txn, st->ix.meta, &k, &v) == MDB_NOTFOUND)
+			problem(&f, "unindexed-pack", NULL,
+				"the index lists none of the %zu packs: it was lost or replaced (run 'mlv fsck --rebuild-index')", pl.n);
+	}
 	/* Packs the index lists must exist. */
 	{
 		MDB_cursor *cur;
