@@ -185,6 +185,7 @@ struct mlv_store {
 	int lockfd_gc;       /* .mlv/locks/gc.lock */
 	int *packfds;        /* open pack files by number, -1 when closed */
 	uint32_t npackfds;
+	uint32_t packfds_open; /* how many of them are open */
 };
 
 /* Take/release a lock file with flock, waiting up to the lock timeout. */
@@ -198,6 +199,15 @@ void mlv__pack_name(char out[64]);
 
 /* Forget cached pack fds (after gc replaced packs). */
 void mlv__pack_fds_close(mlv_store *st);
+
+/*
+ * Close the cached pack fds when more than MLV_PACK_FDS_MAX are open, so
+ * that a walk over every object of a store with very many packs (each
+ * registry event is one) stays below the open-file limit. Only between
+ * reads: no fd handed out before may be in use.
+ */
+#define MLV_PACK_FDS_MAX 64
+void mlv__pack_fds_trim(mlv_store *st);
 
 /* Read and decode a manifest at LOC into M. */
 int mlv__manifest_read(mlv_store *st, MDB_txn *txn, const mlv_oid *oid,

@@ -89,9 +89,17 @@ static int packs_list(mlv_store *st, MDB_txn *txn, struct packlist *out)
 		if (mdb_cursor_open(txn, st->ix.packs, &cur) == 0) {
 			int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
 			while (rc == 0) {
-				for (size_t i = 0; i < out->n; i++)
-					if (strlen(out->v[i].name) == v.mv_size && !memcmp(out->v[i].name, v.mv_data, v.mv_size))
-						memcpy(&out->v[i].num, k.mv_data, sizeof(uint32_t));
+				/* the list is sorted by name: a binary search, as a store may hold 100,000 packs */
+				char name[256];
+				if (v.mv_size < sizeof(name) && k.mv_size == sizeof(uint32_t)) {
+					struct packfile key, *hit;
+					memcpy(name, v.mv_data, v.mv_size);
+					name[v.mv_size] = '\0';
+					key.name = name;
+					hit = out->n ? bsearch(&key, out->v, out->n, sizeof(*out->v), packname_cmp) : NULL;
+					if (hit)
+						memcpy(&hit->num, k.mv_data, sizeof(uint32_t));
+				}
 				rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 			}
 			mdb_cursor_close(cur);
@@ -225,6 +233,7 @@ static int fsck_chunks(struct fsck *f, MDB_txn *txn)
 		}
 		memcpy(id.id, k.mv_data, MLV_OID_RAWSZ);
 		f->res->chunks++;
+		mlv__pack_fds_trim(f->st);
 		if (mlv__chunk_read(f->st, txn, &id, f->buf, &n, f->scratch)) {
 			problem(f, "corrupt-chunk", &id, "%s", mlv_error_last());
 			mlv__oidmap_put(&f->bad_chunks, &id, 1);
@@ -256,6 +265,7 @@ static int fsck_objects(struct fsck *f, MDB_txn *txn)
 		}
 		memcpy(id.id, k.mv_data, MLV_OID_RAWSZ);
 		f->res->objects++;
+		mlv__pack_fds_trim(f->st);
 		if (mlv__manifest_read(f->st, txn, &id, &rec, &m)) {
 			problem(f, "corrupt-object", &id, "%s", mlv_error_last());
 			mlv__oidmap_put(&f->bad_objects, &id, 1);
@@ -311,6 +321,7 @@ static int fsck_graph(struct fsck *f, MDB_txn *txn)
 		memcpy(id.id, k.mv_data, MLV_OID_RAWSZ);
 		if (mlv__oidmap_get(&f->bad_objects, &id))
 			continue;
+		mlv__pack_fds_trim(f->st);
 		if (f->opts->full && mlv_object_verify(f->st, &id)) {
 			problem(f, "corrupt-object", &id, "%s", mlv_error_last());
 			mlv__oidmap_put(&f->bad_objects, &id, 1);
@@ -389,9 +400,14 @@ int mlv_fsck(mlv_store *st, const mlv_fsck_opts *opts, mlv_fsck_result *out)
 			int r = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
 			for (; r == 0; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 				int found = 0;
-				for (size_t i = 0; i < pl.n; i++)
-					if (strlen(pl.v[i].name) == v.mv_size && !memcmp(pl.v[i].name, v.mv_data, v.mv_size))
-						found = 1;
+				char name[256];
+				if (v.mv_size < sizeof(name)) {
+					struct packfile key;
+					memcpy(name, v.mv_data, v.mv_size);
+					name[v.mv_size] = '\0';
+					key.name = name;
+					found = pl.n && bsearch(&key, pl.v, pl.n, sizeof(*pl.v), packname_cmp);
+				}
 				if (!found)
 					problem(&f, "missing-pack", NULL, "pack %.*s is listed in the index but missing",
 						(int)v.mv_size, (const char *)v.mv_data);
@@ -614,6 +630,7 @@ static int gc_mark(struct gc *g)
 	while (g->nstack) {
 		mlv_oid id = g->stack[--g->nstack];
 		struct mlv_object_rec rec;
+		mlv__pack_fds_trim(g->st);
 		if (mlv__index_get_object(g->txn, &g->st->ix, &id, &rec))
 			return mlv_error_set(MLV_ECORRUPT, "object %s is reachable but missing; nothing was deleted",
 				mlv_oid_fmt(hex, &id));
@@ -840,6 +857,7 @@ int mlv_gc(mlv_store *st, const mlv_gc_opts *opts, mlv_gc_result *out)
 		if (mlv__oidmap_get(&g.reach, &id) || rec.mtime >= opts->expire) {
 			struct mlv_manifest m;
 			out->objects_kept++;
+			mlv__pack_fds_trim(st);
 			if ((rc = mlv__manifest_read(st, g.txn, &id, &rec, &m))) {
 				rc = mlv_error_set(rc, "%s; nothing was deleted", mlv_error_last());
 				goto done;
@@ -954,6 +972,7 @@ int mlv_gc(mlv_store *st, const mlv_gc_opts *opts, mlv_gc_result *out)
 				}
 				if (!in_list(plan.old_packs, plan.nold, pack))
 					continue;
+				mlv__pack_fds_trim(st);
 				if ((rc = mlv__pack_fd(st, g.txn, pack, &fd)))
 					goto done;
 				if ((rc = grow((void **)&plan.moved, &a_mv, plan.nmoved + 1, sizeof(struct moved))))

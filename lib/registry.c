@@ -1138,6 +1138,7 @@ int mlv_registry_events(mlv_store *st, const char *name, mlv_reg_event_fn fn, vo
 	mdb_txn_abort(txn);
 	for (size_t i = 0; i < l.n && !rc; i++) {
 		mlv_buf_clear(&b);
+		mlv__pack_fds_trim(st);
 		if ((rc = mlv_object_read_buf(st, &l.v[i], &b, EVENT_MAX)))
 			break;
 		rc = fn(payload, l.seq[i], &l.v[i], mlv_buf_cstr(&b), b.size);
@@ -2560,6 +2561,7 @@ static int replay_load(struct replay *r)
 		for (uint64_t s = want; s >= 1; s--) {
 			struct event *ev = &c->ev[s - 1];
 			mlv_buf_clear(&b);
+			mlv__pack_fds_trim(r->st);
 			rc = mlv_object_read_buf(r->st, &id, &b, EVENT_MAX);
 			if (rc == MLV_ENOTFOUND || rc == MLV_ECORRUPT || rc == MLV_EINVALID) {
 				replay_problem(r, "bad-chain", &id, "event %llu of model '%s' (%s) cannot be read: %s",

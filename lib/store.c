@@ -336,6 +336,13 @@ void mlv__pack_fds_close(mlv_store *st)
 	free(st->packfds);
 	st->packfds = NULL;
 	st->npackfds = 0;
+	st->packfds_open = 0;
+}
+
+void mlv__pack_fds_trim(mlv_store *st)
+{
+	if (st->packfds_open > MLV_PACK_FDS_MAX)
+		mlv__pack_fds_close(st);
 }
 
 void mlv_store_free(mlv_store *st)
@@ -428,6 +435,7 @@ int mlv__pack_fd(mlv_store *st, MDB_txn *txn, uint32_t n, int *out)
 		st->npackfds = nn;
 	}
 	st->packfds[n] = fd;
+	st->packfds_open++;
 	*out = fd;
 	return 0;
 }

@@ -59,9 +59,13 @@
  *    "gates":[{"expr":"...", "source":"command line"|"policy",
  *              "passed":true, "explain":"metrics.auc (0.91) >= 0.9 → true"}]
  *                       (promote: the gates that were checked, all passed),
- *    "approvals":["Ann <ann@x>"]  (promote: approvals counted, when required)}
+ *    "approvals":["ann@x"]  (promote, when the policy requires approvals: the
+ *                            identity keys that approved, see mlv_reg_identity)}
  *   Event time never goes backwards along a chain: an event gets
  *   max(now, time of the previous event), so time order is chain order.
+ *   ($MLV_TEST_NOW_MS, milliseconds, replaces the clock: tests of --at.)
+ *   Types other than register carry no record: read the version record
+ *   through the register event of that version (mlv_registry_version).
  *
  * Names: a model or alias name is 1..MLV_REG_NAME_MAX bytes of
  * [a-z0-9._-], starting with [a-z0-9]. An alias is never all digits (that is

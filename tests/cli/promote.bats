@@ -276,3 +276,33 @@ not promoted: production stays unset"
 	assert_eq "$(jq -c '[.events[] | select(.type == "promote")] | [.[1:][].from] == [.[:-1][].version]' <<<"$output")" "true"
 	assert_fsck_clean
 }
+
+@test "promote: killed at any write, fsync, rename or commit, the registry is either before or after, never between" {
+	mlv promote churn@1 production >/dev/null
+	rm -f "$BATS_TEST_TMPDIR/points"
+	MLV_FAULT_LOG="$BATS_TEST_TMPDIR/points" mlv promote churn@2 production >/dev/null
+	npoints=$(wc -l < "$BATS_TEST_TMPDIR/points")
+	[ "$npoints" -ge 5 ]
+	mlv rollback churn production >/dev/null
+	cp -a .mlv "$BATS_TEST_TMPDIR/pristine"
+	n0=$(mlv history churn --json | jq '.events | length')
+	for n in $(seq 1 "$npoints"); do
+		rm -rf .mlv && cp -a "$BATS_TEST_TMPDIR/pristine" .mlv
+		MLV_FAULT_AT=$n run mlv promote churn@2 production
+		[ "$status" -ne 0 ]
+		run mlv history churn --json
+		len=$(jq '.events | length' <<<"$output")
+		holder=$(mlv resolve churn@production | cut -d' ' -f1)
+		if [ "$len" -eq "$n0" ]; then
+			assert_eq "$holder" "churn@1" "holder after a kill at point $n"
+		else
+			assert_eq "$len" "$((n0 + 1))" "events after a kill at point $n"
+			assert_eq "$holder" "churn@2" "holder after a kill at point $n"
+		fi
+		# only leftovers that gc removes, never a broken chain or a stale index
+		run mlv fsck --json
+		assert_eq "$(jq -r '[.problems[].kind | select(. != "unindexed-pack")] | length' <<<"$output")" "0" "fsck after a kill at point $n"
+		mlv gc --prune=now >/dev/null 2>&1
+		assert_fsck_clean
+	done
+}

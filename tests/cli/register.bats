@@ -154,3 +154,27 @@ record() {
 	assert_eq "$(mlv history churn --json | jq '.events | length')" "3"
 	assert_fsck_clean
 }
+
+@test "register: killed at any write, fsync, rename or commit, the version is either whole or absent" {
+	reg_model churn one
+	printf 'two\n' > model.bin
+	MLV_FAULT_LOG="$BATS_TEST_TMPDIR/points" mlv register churn model.bin >/dev/null
+	npoints=$(wc -l < "$BATS_TEST_TMPDIR/points")
+	rm -rf .mlv && store_init && reg_model churn one
+	printf 'two\n' > model.bin
+	cp -a .mlv "$BATS_TEST_TMPDIR/pristine"
+	for n in $(seq 1 "$npoints"); do
+		rm -rf .mlv && cp -a "$BATS_TEST_TMPDIR/pristine" .mlv
+		MLV_FAULT_AT=$n run mlv register churn model.bin
+		[ "$status" -ne 0 ]
+		latest=$(mlv resolve churn@latest | cut -d' ' -f1)
+		case $latest in
+		churn@1) assert_eq "$(mlv history churn --json | jq '.events | length')" "1" ;;
+		churn@2) assert_eq "$(mlv cat-object -p churn@2)" "two" ;;
+		*) echo "after a kill at point $n: $latest" >&2; return 1 ;;
+		esac
+		run mlv fsck --json
+		assert_eq "$(jq -r '[.problems[].kind | select(. != "unindexed-pack")] | length' <<<"$output")" "0" "fsck after a kill at point $n"
+		assert_eq "$(cat model.bin)" "two"
+	done
+}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include "harness.h"
 #include "internal.h"
 
@@ -312,11 +313,48 @@ static void test_chain(void)
 	free(dir);
 }
 
+/*
+ * Every event is a pack of its own: walking all of them (check, rebuild,
+ * fsck, gc) must not keep every pack open. With the open-file limit below
+ * the number of packs, they still succeed.
+ */
+static void test_many_packs(void)
+{
+	char *dir;
+	mlv_store *st = new_store("many", &dir);
+	struct rlimit rl = { 320, 320 };
+	mlv_reg_outcome out;
+	uint64_t events = 0, problems = 9;
+	mlv_fsck_opts fo = { 1, NULL, NULL };
+	mlv_fsck_result fr;
+	CHECK(reg(st, dir, "m", "one", NULL) == 1);
+	CHECK(reg(st, dir, "m", "two", NULL) == 2);
+	{
+		mlv_promote_result r;
+		CHECK_OK(promote(st, "m", 1, "prod", NULL, &r));
+		mlv_promote_result_release(&r);
+	}
+	for (int i = 0; i < 199; i++) {
+		mlv_reg_action a = { "m", (uint32_t)(2 - i % 2), "prod", NULL, ann };
+		CHECK_OK(mlv_registry_rollback(st, &a, &out));
+	}
+	CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+	rl.rlim_cur = 200;
+	CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	CHECK_OK(mlv_registry_check(st, NULL, NULL, NULL, &events, &problems));
+	CHECK(events == 202 && problems == 0);
+	CHECK_OK(mlv_fsck(st, &fo, &fr));
+	CHECK(fr.problems == 0 && fr.packs >= 202);
+	mlv_store_free(st);
+	free(dir);
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
 	test_names();
 	test_specs_and_times();
 	test_chain();
+	test_many_packs();
 	return test_done("test_registry");
 }
