@@ -170,10 +170,10 @@ sweep_one() {
 	rm -f "$dir/points.run"
 	# in a subshell, so that the shell's own "Killed" notice goes nowhere
 	if [ "$SWEEP_MODE" = kill ]; then
-		( MLV_FAULT_LOG="$dir/points.run" MLV_FAULT_AT=$SWEEP_N "$@" >"$dir/out" 2>"$dir/err" ) 2>/dev/null && st=0 || st=$?
+		( MLV_FAULT_LOG="$dir/points.run" MLV_FAULT_AT=$SWEEP_N "$@" >"$dir/out" 2>"$dir/err"; exit $? ) 2>/dev/null && st=0 || st=$?
 	else
 		( MLV_FAULT_LOG="$dir/points.run" MLV_FAULT_AT=$SWEEP_N MLV_FAULT_ERRNO=$SWEEP_MODE "$@" \
-			>"$dir/out" 2>"$dir/err" ) 2>/dev/null && st=0 || st=$?
+			>"$dir/out" 2>"$dir/err"; exit $? ) 2>/dev/null && st=0 || st=$?
 	fi
 	if [ "$st" -eq 0 ]; then
 		# not an error when this run reached fewer points than the clean
