@@ -79,6 +79,7 @@ job() {
 	RANDOM=$((seed + j))
 	content "$j" 0 >"d$j.dat"
 	sha256sum <"d$j.dat" | cut -c1-64 >"$log.versions"
+	mlv track -q "d$j.dat" || echo "job $j: the first track failed" >>"$root/failures"
 	while [ -e "$root/run" ]; do
 		n=$((n + 1))
 		case $((RANDOM % 8)) in
