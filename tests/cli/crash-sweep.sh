@@ -7,7 +7,8 @@
 # CMD once to count the injection points of the I/O layer it reaches
 # (MLV_FAULT_LOG), then, for every point N, starts again from a copy of the
 # same state and stops CMD there (MLV_FAULT_AT=N: SIGKILL) or makes the point
-# fail (MLV_FAULT_ERRNO, each of $SWEEP_ERRNOS, default "ENOSPC EIO"), and
+# fail (MLV_FAULT_ERRNO, each of $SWEEP_ERRNOS, default "ENOSPC EIO"; with
+# SWEEP_KILL=0 the points are only failed, not killed), and
 # checks what a user relies on:
 #
 #   * a failed CMD exits 128 with one line "mlv: error: ..." on stderr;
@@ -143,7 +144,8 @@ sweep() {
 	[ "$SWEEP_POINTS" -gt 0 ] || { echo "$SWEEP_NAME: no injection points" >&2; return 1; }
 	cmp -s "$dir/refs.before" "$dir/refs.after" && [ "$kind" = once ] &&
 		{ echo "$SWEEP_NAME: the command changed nothing in the registry" >&2; return 1; }
-	local modes="kill $SWEEP_ERRNOS" cases=0
+	local modes="$SWEEP_ERRNOS" cases=0
+	[ "${SWEEP_KILL:-1}" = 0 ] || modes="kill $modes"
 	SWEEP_UNREACHED=0 SWEEP_IGNORED=
 	for SWEEP_MODE in $modes; do
 		for SWEEP_N in $(seq 1 "$SWEEP_POINTS"); do

@@ -4,6 +4,15 @@
 
 bats_require_minimum_version 1.5.0
 
+# Under the sanitizers (make check sets ASAN_OPTIONS) a killed process shows
+# them nothing and each case costs several times more: only fail the points.
+if [ -n "${ASAN_OPTIONS:-}" ]; then
+	export SWEEP_KILL=0
+	SWEEP_MODES="ENOSPC EIO"
+else
+	SWEEP_MODES="kill ENOSPC EIO"
+fi
+
 sweep() {
 	run --separate-stderr "$MLV_SRC/tests/cli/crash-sweep.sh" "$@"
 	echo "# $output" >&3
@@ -11,5 +20,5 @@ sweep() {
 		echo "$stderr" >&2
 		return 1
 	fi
-	[[ "$output" == *" points x {kill ENOSPC EIO} = "*" cases, all checked ("* ]]
+	[[ "$output" == *" points x {$SWEEP_MODES} = "*" cases, all checked ("* ]]
 }
