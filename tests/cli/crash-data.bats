@@ -67,7 +67,8 @@ data_versions() {
 	run --separate-stderr "$MLV_SRC/tests/cli/crash-sweep.sh" "half-written" same \
 		sh -c 'printf x >>victim && mlv track -q f && printf y >>victim'
 	assert_status 1
-	[[ "$stderr" == "half-written, kill at point 1/"*"./victim is neither as before nor as after"* ]] ||
+	# (killed, or under the sanitizers failed with ENOSPC, at the first point)
+	[[ "$stderr" == "half-written, "*" at point 1/"*"./victim is neither as before nor as after"* ]] ||
 		{ echo "stderr: $stderr" >&2; return 1; }
 	# and a failure that is not one "mlv: error:" line
 	run --separate-stderr "$MLV_SRC/tests/cli/crash-sweep.sh" "noisy" same \
