@@ -169,6 +169,9 @@ int mlv__chunk_loc_decode(struct mlv_chunk_loc *l, const MDB_val *v)
 	l->offset = mlv__get_u64(p + 8);
 	l->raw_len = mlv__get_u32(p + 16);
 	l->comp = p[20];
+	/* no checksum here: at least refuse what the writer never writes */
+	if (l->comp > MLV_COMP_ZSTD || p[21] || p[22] || p[23])
+		return mlv_error_set(MLV_ECORRUPT, "index entry of a chunk is damaged (try 'mlv fsck --rebuild-index')");
 	return 0;
 }
 
@@ -196,6 +199,10 @@ int mlv__object_rec_decode(struct mlv_object_rec *r, const MDB_val *v)
 	r->pack = mlv__get_u32(p + 16);
 	r->offset = mlv__get_u64(p + 24);
 	r->mtime = (int64_t)mlv__get_u64(p + 32);
+	/* no checksum here: at least refuse what the writer never writes */
+	if (p[0] < MLV_OBJ_BLOB || p[0] > MLV_OBJ_JSON || (p[1] & ~0x0eu) || !(p[1] & (1u << p[0])) || p[2] || p[3] ||
+	    p[20] || p[21] || p[22] || p[23])
+		return mlv_error_set(MLV_ECORRUPT, "index entry of an object is damaged (try 'mlv fsck --rebuild-index')");
 	return 0;
 }
 

@@ -361,6 +361,13 @@ int mlv_fsck(mlv_store *st, const mlv_fsck_opts *opts, mlv_fsck_result *out)
 	MDB_txn *txn = NULL;
 	int rc;
 	memset(out, 0, sizeof(*out));
+	/*
+	 * gc removes packs once its index transaction commits; a check that
+	 * began before would then find the packs of its snapshot gone and
+	 * report damage that is not there. Hold gc off (writers may go on).
+	 */
+	if ((rc = mlv__lock(st->lockfd_gc, 0, "the store (gc is running)")))
+		return rc;
 	if (!(f.buf = malloc(MLV_CHUNK_MAX)) || !(f.scratch = malloc(ZSTD_compressBound(MLV_CHUNK_MAX)))) {
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 		goto done;
@@ -378,6 +385,19 @@ int mlv_fsck(mlv_store *st, const mlv_fsck_opts *opts, mlv_fsck_result *out)
 		if (pack_walk(path, walk_structure, NULL) && pl.v[i].num != UINT32_MAX)
 			problem(&f, "bad-pack", NULL, "pack %s: %s", pl.v[i].name, mlv_error_last());
 		free(path);
+	}
+	/*
+	 * An index that lists none of the packs and was not made by init was
+	 * lost and recreated empty: every object and ref would look absent.
+	 */
+	{
+		MDB_val k = { 7, (void *)"created" }, v;
+		size_t indexed = 0;
+		for (size_t i = 0; i < pl.n; i++)
+			indexed += pl.v[i].num != UINT32_MAX;
+		if (pl.n && !indexed && mdb_get(txn, st->ix.meta, &k, &v) == MDB_NOTFOUND)
+			problem(&f, "unindexed-pack", NULL,
+				"the index lists none of the %zu packs: it was lost or replaced (run 'mlv fsck --rebuild-index')", pl.n);
 	}
 	/* Packs the index lists must exist. */
 	{
@@ -406,6 +426,7 @@ int mlv_fsck(mlv_store *st, const mlv_fsck_opts *opts, mlv_fsck_result *out)
 		goto done;
 done:
 	mdb_txn_abort(txn);
+	mlv__unlock(st->lockfd_gc);
 	packlist_release(&pl);
 	mlv__oidmap_release(&f.bad_chunks);
 	mlv__oidmap_release(&f.bad_objects);

@@ -46,6 +46,13 @@ int mlv_pointer_parse(mlv_pointer *out, const char *data, size_t len, const char
 		rc = mlv_error_set(MLV_EINVALID, "pointer '%s' is not a JSON object", what);
 		goto done;
 	}
+	/* a damaged pointer must not pass for a good one: nothing after the object but white space */
+	for (const char *q = end; q < data + len; q++)
+		if (*q != ' ' && *q != '\n' && *q != '\t' && *q != '\r') {
+			rc = mlv_error_set(MLV_EINVALID, "pointer '%s' is not valid JSON (data after the object at byte %zu)",
+				what, (size_t)(q - data));
+			goto done;
+		}
 	kind = cJSON_GetObjectItemCaseSensitive(j, "kind");
 	if (!cJSON_IsString(kind)) {
 		rc = mlv_error_set(MLV_EINVALID, "pointer '%s' has no \"kind\"", what);

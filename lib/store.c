@@ -50,6 +50,29 @@ static int ignore_in_git(const char *mlvdir)
 	return rc;
 }
 
+/*
+ * Mark the index as made by init, so fsck can tell an index that was lost
+ * and silently recreated empty (LMDB makes a new one) from a new store.
+ */
+static int mark_index(struct mlv_index *ix)
+{
+	MDB_txn *txn = NULL;
+	MDB_val k = { 7, (void *)"created" }, v;
+	int rc = mdb_txn_begin(ix->env, NULL, 0, &txn);
+	if (!rc && mdb_get(txn, ix->meta, &k, &v) == MDB_NOTFOUND) {
+		v.mv_size = 1;
+		v.mv_data = (void *)"1";
+		rc = mdb_put(txn, ix->meta, &k, &v, 0);
+	}
+	if (!rc) {
+		rc = mdb_txn_commit(txn);
+		txn = NULL;
+	}
+	if (txn)
+		mdb_txn_abort(txn);
+	return rc ? mlv__index_error(rc, "write") : 0;
+}
+
 int mlv_store_create(const char *mlvdir, int *existed)
 {
 	static const char *const subdirs[] = { "objects", "objects/pack", "objects/tmp", "index", "locks", NULL };
@@ -84,7 +107,10 @@ int mlv_store_create(const char *mlvdir, int *existed)
 	free(p);
 	if (rc)
 		return rc;
+	rc = mark_index(&ix);
 	mlv__index_close(&ix);
+	if (rc)
+		return rc;
 	if (!(p = join(mlvdir, "config")))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	if (stat(p, &sb) != 0) {
