@@ -6,6 +6,7 @@
 #include <string.h>
 #include "mlv/buf.h"
 #include "mlv/error.h"
+#include "alloc.h"
 
 static char empty_str[1];
 
@@ -21,7 +22,7 @@ int mlv_buf_grow(mlv_buf *b, size_t need)
 	nsize = b->asize ? b->asize : 64;
 	while (nsize < want)
 		nsize = nsize < SIZE_MAX / 2 ? nsize * 2 : want;
-	p = realloc(b->ptr, nsize);
+	p = mlv__realloc(b->ptr, nsize);
 	if (!p)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	b->ptr = p;
@@ -131,7 +132,7 @@ char *mlv_buf_detach(mlv_buf *b)
 {
 	char *p = b->ptr;
 	if (!p)
-		p = calloc(1, 1);
+		p = mlv__calloc(1, 1);
 	b->ptr = NULL;
 	b->size = b->asize = 0;
 	return p;

@@ -15,6 +15,7 @@
 #include "mlv/error.h"
 #include "mlv/expr.h"
 #include "mlv/stats.h"
+#include "alloc.h"
 
 enum node_op {
 	N_NUM, N_STR, N_BOOL, N_NULL, N_FIELD,
@@ -64,7 +65,7 @@ static int grow(void **arr, uint32_t *cap, uint32_t need, size_t elem)
 	ncap = *cap ? *cap : 16;
 	while (ncap < need)
 		ncap *= 2;
-	p = realloc(*arr, (size_t)ncap * elem);
+	p = mlv__realloc(*arr, (size_t)ncap * elem);
 	if (!p)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	*arr = p;
@@ -561,7 +562,7 @@ static int intern_field(struct parser *p, uint32_t *out)
 
 	if (e->nfields * 2 >= p->hashcap) {
 		uint32_t ncap = p->hashcap ? p->hashcap * 2 : 64;
-		uint32_t *nh = calloc(ncap, sizeof(*nh));
+		uint32_t *nh = mlv__calloc(ncap, sizeof(*nh));
 		if (!nh)
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		for (uint32_t f = 0; f < e->nfields; f++) {
@@ -888,7 +889,7 @@ int mlv_expr_parse(mlv_expr **out, const char *src)
 	if (p.len > MLV_EXPR_MAX_SOURCE)
 		return mlv_error_set(MLV_EINVALID, "expression is longer than %d bytes",
 				     MLV_EXPR_MAX_SOURCE);
-	e = calloc(1, sizeof(*e));
+	e = mlv__calloc(1, sizeof(*e));
 	if (!e)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	p.e = e;

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <zstd.h>
 #include "internal.h"
+#include "alloc.h"
 
 /* ---- listing pack files ---- */
 
@@ -66,14 +67,14 @@ static int packs_list(mlv_store *st, MDB_txn *txn, struct packlist *out)
 			continue;
 		if (out->n == alloc) {
 			size_t na = alloc ? alloc * 2 : 16;
-			struct packfile *nv = realloc(out->v, na * sizeof(*nv));
+			struct packfile *nv = mlv__realloc(out->v, na * sizeof(*nv));
 			if (!nv)
 				goto nomem;
 			out->v = nv;
 			alloc = na;
 		}
 		struct packfile *pf = &out->v[out->n];
-		if (!(pf->name = strdup(de->d_name)))
+		if (!(pf->name = mlv__strdup(de->d_name)))
 			goto nomem;
 		pf->num = UINT32_MAX;
 		pf->size = (uint64_t)sb.st_size;
@@ -146,7 +147,7 @@ static int pack_walk(const char *path, entry_fn cb, void *payload)
 		if (h.stored_len > cap) {
 			free(data);
 			cap = h.stored_len;
-			if (!(data = malloc(cap))) {
+			if (!(data = mlv__malloc(cap))) {
 				rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 				goto done;
 			}
@@ -350,7 +351,7 @@ int mlv_fsck(mlv_store *st, const mlv_fsck_opts *opts, mlv_fsck_result *out)
 	MDB_txn *txn = NULL;
 	int rc;
 	memset(out, 0, sizeof(*out));
-	if (!(f.buf = malloc(MLV_CHUNK_MAX)) || !(f.scratch = malloc(ZSTD_compressBound(MLV_CHUNK_MAX)))) {
+	if (!(f.buf = mlv__malloc(MLV_CHUNK_MAX)) || !(f.scratch = mlv__malloc(ZSTD_compressBound(MLV_CHUNK_MAX)))) {
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -517,7 +518,7 @@ int mlv_index_rebuild(mlv_store *st, uint64_t *objects, uint64_t *chunks, uint64
 	/* No writer may commit while the index is replaced. */
 	if ((rc = mlv__lock(st->lockfd_gc, 1, "the store")))
 		return rc;
-	if (!(c.r.buf = malloc(MLV_CHUNK_MAX))) {
+	if (!(c.r.buf = mlv__malloc(MLV_CHUNK_MAX))) {
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -560,7 +561,7 @@ static int gc_push(void *payload, const mlv_oid *oid)
 		return MLV_ENOMEM;
 	if (g->nstack == g->astack) {
 		size_t n = g->astack ? g->astack * 2 : 256;
-		mlv_oid *s = realloc(g->stack, n * sizeof(*s));
+		mlv_oid *s = mlv__realloc(g->stack, n * sizeof(*s));
 		if (!s)
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		g->stack = s;
@@ -739,7 +740,7 @@ static int grow(void **arr, size_t *alloc, size_t need, size_t elem)
 	size_t n = *alloc ? *alloc * 2 : 64;
 	while (n < need)
 		n *= 2;
-	void *p = realloc(*arr, n * elem);
+	void *p = mlv__realloc(*arr, n * elem);
 	if (!p)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	*arr = p;
@@ -896,7 +897,7 @@ int mlv_gc(mlv_store *st, const mlv_gc_opts *opts, mlv_gc_result *out)
 		uint64_t off = MLV_PACK_HDRSZ;
 		unsigned char head[MLV_PACK_HDRSZ] = MLV_PACK_MAGIC;
 		int err;
-		if (!(buf = malloc(MLV_ENTRY_HDRSZ + ZSTD_compressBound(MLV_CHUNK_MAX)))) {
+		if (!(buf = mlv__malloc(MLV_ENTRY_HDRSZ + ZSTD_compressBound(MLV_CHUNK_MAX)))) {
 			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 			goto done;
 		}
@@ -951,7 +952,7 @@ int mlv_gc(mlv_store *st, const mlv_gc_opts *opts, mlv_gc_result *out)
 					struct mlv_object_rec rec;
 					mlv__object_rec_decode(&rec, &v);
 					size_t len = MLV_ENTRY_HDRSZ + 56 + (size_t)rec.nchunks * MLV_OID_RAWSZ;
-					unsigned char *mb = malloc(len);
+					unsigned char *mb = mlv__malloc(len);
 					if (!mb) {
 						rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 						goto done;

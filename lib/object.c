@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 #include "internal.h"
 #include "pool.h"
+#include "alloc.h"
 
 #define READ_BLOCK (8u << 20)
 #define WBUF_SIZE (4u << 20)
@@ -117,7 +118,7 @@ void mlv_writer_set_cache(mlv_writer *w, const mlv_file_cache *cache) { w->cache
 
 int mlv_writer_new(mlv_writer **out, mlv_store *st)
 {
-	mlv_writer *w = calloc(1, sizeof(*w));
+	mlv_writer *w = mlv__calloc(1, sizeof(*w));
 	int rc;
 	*out = NULL;
 	if (!w)
@@ -202,7 +203,7 @@ static int pack_start(mlv_writer *w)
 		return 0;
 	if (w->write_err)
 		return mlv_error_set(MLV_EIO, "cannot write to the store after an earlier failure");
-	if (!w->wbuf && !(w->wbuf = malloc(WBUF_SIZE)))
+	if (!w->wbuf && !(w->wbuf = mlv__malloc(WBUF_SIZE)))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	mlv_buf_clear(&w->tmppath);
 	if (mlv_buf_printf(&w->tmppath, "%s/pack-XXXXXX", w->st->tmpdir))
@@ -285,7 +286,7 @@ static int grow_array(void **arr, size_t *alloc, size_t need, size_t elem)
 	size_t n = *alloc ? *alloc : 64;
 	while (n < need)
 		n *= 2;
-	void *p = realloc(*arr, n * elem);
+	void *p = mlv__realloc(*arr, n * elem);
 	if (!p)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	*arr = p;
@@ -306,7 +307,7 @@ static int block_prepare(mlv_writer *w, struct block *b, const struct block *pre
 	b->pos = 0;
 	if (fd >= 0) {
 		ssize_t n;
-		if (!b->buf && !(b->buf = malloc(READ_BLOCK + MLV_CHUNK_MAX)))
+		if (!b->buf && !(b->buf = mlv__malloc(READ_BLOCK + MLV_CHUNK_MAX)))
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		if (carry)
 			memcpy(b->buf, prev->data + prev->pos, carry);
@@ -347,7 +348,7 @@ static int block_prepare(mlv_writer *w, struct block *b, const struct block *pre
 	b->whole = !(first && b->eof && b->ntasks <= 1);
 	if (need > b->arena_cap) {
 		free(b->arena);
-		if (!(b->arena = malloc(need))) {
+		if (!(b->arena = mlv__malloc(need))) {
 			b->arena_cap = 0;
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		}
@@ -400,7 +401,7 @@ static int block_write(mlv_writer *w, struct block *b, mlv_oid **ids, size_t *ni
 	if ((rc = grow_array((void **)ids, aids, *nids + b->ntasks, sizeof(mlv_oid))) ||
 	    (rc = grow_array((void **)&b->hdrs, &b->ahdrs, b->ntasks * MLV_ENTRY_HDRSZ + 1, 1)))
 		return rc;
-	if (!(iov = malloc((b->ntasks * 2 + 1) * sizeof(*iov))))
+	if (!(iov = mlv__malloc((b->ntasks * 2 + 1) * sizeof(*iov))))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	for (size_t i = 0; i < b->ntasks; i++) {
 		struct task *t = &b->tasks[i];
@@ -738,7 +739,7 @@ static int add_dir_fd(mlv_writer *w, mlv_oid *out, int dirfd, const char *path,
 		}
 		if (rc)
 			goto done;
-		if (!(e.name = strdup(de->d_name))) {
+		if (!(e.name = mlv__strdup(de->d_name))) {
 			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 			goto done;
 		}
@@ -1053,7 +1054,7 @@ static void read_task(void *arg, size_t i)
 static int read_parallel(mlv_store *st, MDB_txn *txn, const mlv_oid *oid, const struct mlv_manifest *m,
 	mlv_sink_fn sink, void *payload, mlv_hasher *h, uint64_t *total)
 {
-	struct rtask *t = calloc(2 * READ_BATCH, sizeof(*t));
+	struct rtask *t = mlv__calloc(2 * READ_BATCH, sizeof(*t));
 	unsigned char *mem = NULL;
 	struct mlv_pool *pool = NULL;
 	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -1062,7 +1063,7 @@ static int read_parallel(mlv_store *st, MDB_txn *txn, const mlv_oid *oid, const 
 	size_t scr = ZSTD_compressBound(MLV_CHUNK_MAX);
 	struct rbatch b[2];
 	char hex[MLV_OID_HEXSZ + 1];
-	if (!t || !(mem = malloc(2 * READ_BATCH * (MLV_CHUNK_MAX + scr))) || mlv__pool_new(&pool)) {
+	if (!t || !(mem = mlv__malloc(2 * READ_BATCH * (MLV_CHUNK_MAX + scr))) || mlv__pool_new(&pool)) {
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -1155,7 +1156,7 @@ int mlv_object_read(mlv_store *st, const mlv_oid *oid, mlv_sink_fn sink, void *p
 		if ((rc = read_parallel(st, txn, oid, &m, sink, payload, h, &total)))
 			goto done;
 	} else {
-		if (!(buf = malloc(MLV_CHUNK_MAX)) || !(scratch = malloc(ZSTD_compressBound(MLV_CHUNK_MAX)))) {
+		if (!(buf = mlv__malloc(MLV_CHUNK_MAX)) || !(scratch = mlv__malloc(ZSTD_compressBound(MLV_CHUNK_MAX)))) {
 			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 			goto done;
 		}

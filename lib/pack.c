@@ -9,6 +9,7 @@
 #include <string.h>
 #include <zstd.h>
 #include "internal.h"
+#include "alloc.h"
 
 static uint32_t hdr_check(const unsigned char *p)
 {
@@ -93,7 +94,7 @@ int mlv__manifest_decode(struct mlv_manifest *m, const unsigned char *p, size_t 
 	m->type = (mlv_objtype)p[0];
 	m->size = mlv__get_u64(p + 8);
 	m->nchunks = n;
-	if (n && !(m->chunks = malloc((size_t)n * sizeof(mlv_oid))))
+	if (n && !(m->chunks = mlv__malloc((size_t)n * sizeof(mlv_oid))))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	if (n)
 		memcpy(m->chunks, p + 24, (size_t)n * MLV_OID_RAWSZ);
@@ -228,7 +229,7 @@ int mlv__manifest_read(mlv_store *st, MDB_txn *txn, const mlv_oid *oid,
 	if (h.kind != MLV_ENTRY_MANIFEST || mlv_oid_cmp(&h.id, oid) ||
 	    (size_t)h.stored_len != 56 + (size_t)rec->nchunks * MLV_OID_RAWSZ)
 		return mlv_error_set(MLV_ECORRUPT, "object %s: the pack entry does not match the index", mlv_oid_fmt(hex, oid));
-	if (!(buf = malloc(h.stored_len)))
+	if (!(buf = mlv__malloc(h.stored_len)))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	n = mlv_io_pread_full(fd, buf, h.stored_len, (off_t)(rec->offset + MLV_ENTRY_HDRSZ));
 	if (n != (ssize_t)h.stored_len) {

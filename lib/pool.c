@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "pool.h"
+#include "alloc.h"
 
 struct mlv_pool {
 	pthread_mutex_t mu;
@@ -68,7 +69,7 @@ static void *worker(void *arg)
 int mlv__pool_new(struct mlv_pool **out)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	struct mlv_pool *p = calloc(1, sizeof(*p));
+	struct mlv_pool *p = mlv__calloc(1, sizeof(*p));
 	int want = ncpu > 1 ? (int)(ncpu > 8 ? 7 : ncpu - 1) : 0;
 	*out = NULL;
 	if (!p)
@@ -76,7 +77,7 @@ int mlv__pool_new(struct mlv_pool **out)
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
-	if (want && !(p->threads = calloc((size_t)want, sizeof(pthread_t)))) {
+	if (want && !(p->threads = mlv__calloc((size_t)want, sizeof(pthread_t)))) {
 		free(p);
 		return -1;
 	}

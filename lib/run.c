@@ -25,6 +25,7 @@
 #include "internal.h"
 #include "mlv/git.h"
 #include "mlv/run.h"
+#include "alloc.h"
 
 #define LOG_MAX (256u << 20)       /* a log larger than this is not read whole */
 #define METRICS_FILE_MAX (64u << 20)
@@ -155,7 +156,7 @@ static int canon_emit(mlv_buf *b, const cJSON *j)
 		int rc = 0;
 		for (c = j->child; c; c = c->next)
 			n++;
-		if (!(v = malloc((n ? n : 1) * sizeof(*v))))
+		if (!(v = mlv__malloc((n ? n : 1) * sizeof(*v))))
 			return MLV_ENOMEM;
 		for (i = 0, c = j->child; c; c = c->next)
 			v[i++] = (cJSON *)c;
@@ -356,16 +357,16 @@ static int kvlist_add(struct kvlist *l, const char *k, size_t klen, const char *
 {
 	if (l->n == l->alloc) {
 		size_t na = l->alloc ? l->alloc * 2 : 8;
-		char **nk = realloc(l->k, na * sizeof(*nk)), **nv;
+		char **nk = mlv__realloc(l->k, na * sizeof(*nk)), **nv;
 		if (!nk)
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		l->k = nk;
-		if (!(nv = realloc(l->v, na * sizeof(*nv))))
+		if (!(nv = mlv__realloc(l->v, na * sizeof(*nv))))
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		l->v = nv;
 		l->alloc = na;
 	}
-	if (!(l->k[l->n] = strndup(k, klen)) || !(l->v[l->n] = strdup(v))) {
+	if (!(l->k[l->n] = mlv__strndup(k, klen)) || !(l->v[l->n] = mlv__strdup(v))) {
 		free(l->k[l->n]);
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	}
@@ -638,14 +639,14 @@ static void warn(mlv_run *r, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
-	char **nw = realloc(r->warnings, (size_t)(r->nwarn + 1) * sizeof(*nw));
+	char **nw = mlv__realloc(r->warnings, (size_t)(r->nwarn + 1) * sizeof(*nw));
 	if (!nw)
 		return;
 	r->warnings = nw;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if ((r->warnings[r->nwarn] = strdup(msg)))
+	if ((r->warnings[r->nwarn] = mlv__strdup(msg)))
 		r->nwarn++;
 }
 
@@ -752,7 +753,7 @@ static const char py_script[] =
 
 int mlv_run_begin(mlv_run **out, mlv_store *st, const mlv_run_opts *opts)
 {
-	mlv_run *r = calloc(1, sizeof(*r));
+	mlv_run *r = mlv__calloc(1, sizeof(*r));
 	unsigned char rnd[MLV_RUN_IDSZ / 2];
 	mlv_buf lines = MLV_BUF_INIT;
 	int rc = 0;
@@ -893,13 +894,13 @@ static int points_add(struct points *p, const char *key, int64_t step, int has_s
 {
 	if (p->n == p->alloc) {
 		size_t na = p->alloc ? p->alloc * 2 : 64;
-		struct point *nv = realloc(p->v, na * sizeof(*nv));
+		struct point *nv = mlv__realloc(p->v, na * sizeof(*nv));
 		if (!nv)
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		p->v = nv;
 		p->alloc = na;
 	}
-	if (!(p->v[p->n].key = strdup(key)))
+	if (!(p->v[p->n].key = mlv__strdup(key)))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	p->v[p->n].step = step;
 	p->v[p->n].has_step = has_step;
@@ -1159,7 +1160,7 @@ struct index_put {
 static int index_put(void *payload, MDB_txn *txn)
 {
 	struct index_put *p = payload;
-	unsigned char *val = malloc(MLV_OID_RAWSZ + p->summary->size);
+	unsigned char *val = mlv__malloc(MLV_OID_RAWSZ + p->summary->size);
 	char ref[8 + MLV_RUN_IDSZ];
 	MDB_val k = { MLV_RUN_IDSZ, (void *)p->id }, v = { MLV_OID_RAWSZ + p->summary->size, val };
 	MDB_val rk, rv = { MLV_OID_RAWSZ, (void *)p->record->id };
@@ -1470,7 +1471,7 @@ int mlv_run_list(mlv_store *st, mlv_run_list_fn fn, void *payload)
 		id[MLV_RUN_IDSZ] = '\0';
 		memcpy(oid.id, v.mv_data, MLV_OID_RAWSZ);
 		/* NUL-terminated copy: LMDB values die with the transaction and are not terminated */
-		if (!(sum = strndup((const char *)v.mv_data + MLV_OID_RAWSZ, v.mv_size - MLV_OID_RAWSZ))) {
+		if (!(sum = mlv__strndup((const char *)v.mv_data + MLV_OID_RAWSZ, v.mv_size - MLV_OID_RAWSZ))) {
 			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 			break;
 		}

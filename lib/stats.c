@@ -11,6 +11,7 @@
 #include "mlv/csv.h"
 #include "mlv/error.h"
 #include "mlv/stats.h"
+#include "alloc.h"
 
 /* ---- tests by name ---- */
 
@@ -169,7 +170,7 @@ int mlv_stats_parse_number(const char *s, size_t len, double *out)
 	for (size_t i = 0; i < len; i++)
 		if (s[i] == 'x' || s[i] == 'X' || s[i] == '\0')
 			return 0; /* hexadecimal, or an embedded NUL */
-	if (len >= sizeof(small) && !(tmp = malloc(len + 1)))
+	if (len >= sizeof(small) && !(tmp = mlv__malloc(len + 1)))
 		return 0;
 	memcpy(tmp, s, len);
 	tmp[len] = '\0';
@@ -203,8 +204,8 @@ int mlv_stats_sort(double *v, size_t n)
 		}
 		return 0;
 	}
-	b = malloc(n * sizeof(*b));
-	count = calloc(4 * 65536, sizeof(*count));
+	b = mlv__malloc(n * sizeof(*b));
+	count = mlv__calloc(4 * 65536, sizeof(*count));
 	if (!b || !count) {
 		free(b);
 		free(count);
@@ -276,7 +277,7 @@ struct mlv_stats_column {
 
 int mlv_stats_column_new(mlv_stats_column **out, int type)
 {
-	mlv_stats_column *c = calloc(1, sizeof(*c));
+	mlv_stats_column *c = mlv__calloc(1, sizeof(*c));
 	*out = NULL;
 	if (!c)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
@@ -323,7 +324,7 @@ static uint64_t hash_bytes(const char *s, size_t n)
 static int cat_grow(mlv_stats_column *c)
 {
 	size_t ncap = c->tcap ? c->tcap * 2 : 64;
-	struct cat_entry *nt = calloc(ncap, sizeof(*nt));
+	struct cat_entry *nt = mlv__calloc(ncap, sizeof(*nt));
 	if (!nt)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	for (size_t i = 0; i < c->tcap; i++) {
@@ -387,7 +388,7 @@ int mlv_stats_column_add(mlv_stats_column *c, const char *s, size_t len)
 			}
 			if (c->nv == c->vcap) {
 				size_t ncap = c->vcap ? c->vcap * 2 : 256;
-				double *nv = realloc(c->v, ncap * sizeof(*nv));
+				double *nv = mlv__realloc(c->v, ncap * sizeof(*nv));
 				if (!nv)
 					return mlv_error_set(MLV_ENOMEM, "out of memory");
 				c->v = nv;
@@ -444,7 +445,7 @@ int mlv_stats_column_finish(mlv_stats_column *c)
 		return 0;
 	free(c->cats);
 	c->ncats = 0;
-	if (!(c->cats = malloc((c->tn ? c->tn : 1) * sizeof(*c->cats))))
+	if (!(c->cats = mlv__malloc((c->tn ? c->tn : 1) * sizeof(*c->cats))))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	for (size_t i = 0; i < c->tcap; i++) {
 		struct cat_entry *e = &c->tab[i];
@@ -535,8 +536,8 @@ void mlv_stats_bins_release(mlv_stats_bins *b)
 static int bins_alloc(mlv_stats_bins *out, size_t k)
 {
 	memset(out, 0, sizeof(*out));
-	out->ref = calloc(k ? k : 1, sizeof(double));
-	out->cur = calloc(k ? k : 1, sizeof(double));
+	out->ref = mlv__calloc(k ? k : 1, sizeof(double));
+	out->cur = mlv__calloc(k ? k : 1, sizeof(double));
 	if (!out->ref || !out->cur) {
 		mlv_stats_bins_release(out);
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
@@ -616,7 +617,7 @@ int mlv_stats_sturges_edges(double **edges, size_t *nbins, double lo, double hi,
 		nb = (size_t)ceil((last - first) / width);
 	if (nb < 1)
 		nb = 1;
-	if (!(e = malloc((nb + 1) * sizeof(*e))))
+	if (!(e = mlv__malloc((nb + 1) * sizeof(*e))))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	double delta = last - first, step = delta / (double)nb;
 	for (size_t i = 0; i <= nb; i++)
@@ -816,8 +817,8 @@ static double kolmogn_durbin_cdf(uint64_t n, double d)
 	int k = (int)ceil(nd), m = 2 * k - 1;
 	double h = k - nd;
 	size_t mm = (size_t)m * (size_t)m;
-	double *H = calloc(mm, sizeof(double)), *R = calloc(mm, sizeof(double)), *T = calloc(mm, sizeof(double));
-	double *fact = calloc((size_t)m + 2, sizeof(double)), *v = calloc((size_t)m, sizeof(double));
+	double *H = mlv__calloc(mm, sizeof(double)), *R = mlv__calloc(mm, sizeof(double)), *T = mlv__calloc(mm, sizeof(double));
+	double *fact = mlv__calloc((size_t)m + 2, sizeof(double)), *v = mlv__calloc((size_t)m, sizeof(double));
 	double p = NAN;
 	if (!H || !R || !T || !fact || !v)
 		goto done;
@@ -1013,7 +1014,7 @@ static double ks_outside_sf(uint64_t m, uint64_t n, uint64_t g, uint64_t h)
 		n = t;
 	}
 	int64_t mg = (int64_t)(m / g), ng = (int64_t)(n / g), hh = (int64_t)h;
-	double *U = malloc((n + 1) * sizeof(double));
+	double *U = mlv__malloc((n + 1) * sizeof(double));
 	double p;
 	if (!U)
 		return NAN;
@@ -1201,7 +1202,7 @@ int mlv_stats_wasserstein(double *out, const double *a, size_t na, const double 
 /* Frequencies count/n; with FILL, Evidently's zero filling. */
 static int freqs(double **out, const double *counts, size_t k, double n, int fill)
 {
-	double *f = malloc((k ? k : 1) * sizeof(double)), m = INFINITY;
+	double *f = mlv__malloc((k ? k : 1) * sizeof(double)), m = INFINITY;
 	*out = f;
 	if (!f)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
@@ -1333,8 +1334,8 @@ int mlv_stats_hellinger_numerical(double *out, const double *a, size_t na, const
 	double lo = a[0] < b[0] ? a[0] : b[0], hi = a[na - 1] > b[nb - 1] ? a[na - 1] : b[nb - 1];
 	if ((rc = mlv_stats_sturges_edges(&edges, &nbins, lo, hi, nk)))
 		return rc;
-	ca = calloc(nbins, sizeof(double));
-	cb = calloc(nbins, sizeof(double));
+	ca = mlv__calloc(nbins, sizeof(double));
+	cb = mlv__calloc(nbins, sizeof(double));
 	if (!ca || !cb) {
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 		goto done;

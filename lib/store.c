@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <cjson/cJSON.h>
 #include "internal.h"
+#include "alloc.h"
 
 #define STORE_FORMAT "mlv-store 1\n"
 
@@ -123,7 +124,7 @@ int mlv_store_create_linked(const char *mlvdir, const char *shared, int *existed
 	free(p);
 	if ((rc = mlv_store_create(shared, &shared_existed)))
 		return rc;
-	if (!(abs = realpath(shared, NULL)))
+	if (!(abs = mlv__realpath(shared)))
 		return mlv_error_set_errno(MLV_EIO, errno, "cannot resolve '%s'", shared);
 	if ((rc = mkdir_p1(mlvdir)) || (rc = ignore_in_git(mlvdir)))
 		goto done;
@@ -173,7 +174,7 @@ static int read_shared(const char *mlvdir, char **out)
 			rc = mlv_error_set(MLV_EINVALID, "the store config '%s' is not valid JSON", p);
 		else if (s && (!cJSON_IsString(s) || !*s->valuestring))
 			rc = mlv_error_set(MLV_EINVALID, "the store config '%s' has a bad \"store\"", p);
-		else if (s && !(*out = strdup(s->valuestring)))
+		else if (s && !(*out = mlv__strdup(s->valuestring)))
 			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 		cJSON_Delete(j);
 	}
@@ -196,7 +197,7 @@ int mlv_store_discover(char **out, const char *start)
 	char *cur = NULL;
 	*out = NULL;
 	if (env && *env) {
-		char *abs = realpath(env, NULL);
+		char *abs = mlv__realpath(env);
 		if (!abs || !is_store(abs)) {
 			free(abs);
 			return mlv_error_set(MLV_ENOTFOUND, "MLV_DIR '%s' is not a mlv store", env);
@@ -204,7 +205,7 @@ int mlv_store_discover(char **out, const char *start)
 		*out = abs;
 		return 0;
 	}
-	if (!(cur = realpath(start ? start : ".", NULL)))
+	if (!(cur = mlv__realpath(start ? start : ".")))
 		return mlv_error_set_errno(MLV_ENOTFOUND, errno, "cannot resolve '%s'", start ? start : ".");
 	for (;;) {
 		char *cand = join(strcmp(cur, "/") ? cur : "", MLV_DIRNAME);
@@ -252,7 +253,7 @@ static int open_lockfile(const char *mlvdir, const char *name, int *out)
 
 int mlv_store_open(mlv_store **out, const char *mlvdir)
 {
-	mlv_store *st = calloc(1, sizeof(*st));
+	mlv_store *st = mlv__calloc(1, sizeof(*st));
 	char *ixdir = NULL, *shared = NULL;
 	int rc = MLV_ENOMEM;
 	*out = NULL;
@@ -263,20 +264,20 @@ int mlv_store_open(mlv_store **out, const char *mlvdir)
 		rc = mlv_error_set(MLV_ENOTFOUND, "'%s' is not a mlv store", mlvdir);
 		goto fail;
 	}
-	if (!(st->path = realpath(mlvdir, NULL))) {
+	if (!(st->path = mlv__realpath(mlvdir))) {
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 		goto fail;
 	}
 	if ((rc = read_shared(st->path, &shared)))
 		goto fail;
 	if (shared) {
-		st->objpath = realpath(shared, NULL);
+		st->objpath = mlv__realpath(shared);
 		if (!st->objpath || !is_store(st->objpath)) {
 			rc = mlv_error_set(MLV_ENOTFOUND, "the shared store '%s' named in '%s/config' is not a mlv store",
 				shared, st->path);
 			goto fail;
 		}
-	} else if (!(st->objpath = strdup(st->path))) {
+	} else if (!(st->objpath = mlv__strdup(st->path))) {
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -391,7 +392,7 @@ int mlv__pack_fd(mlv_store *st, MDB_txn *txn, uint32_t n, int *out)
 	mlv_buf_release(&path);
 	if (n >= st->npackfds) {
 		uint32_t nn = n + 16;
-		int *p = realloc(st->packfds, nn * sizeof(int));
+		int *p = mlv__realloc(st->packfds, nn * sizeof(int));
 		if (!p) {
 			close(fd);
 			return mlv_error_set(MLV_ENOMEM, "out of memory");

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include "internal.h"
+#include "alloc.h"
 
 /*
  * Compare NAME to a reserved word the way case-insensitive file systems
@@ -117,7 +118,7 @@ void mlv_tree_free(mlv_tree *t)
 int mlv_tree_parse(mlv_tree **out, const void *data, size_t len)
 {
 	const char *p = data, *end = p + len;
-	mlv_tree *t = calloc(1, sizeof(*t));
+	mlv_tree *t = mlv__calloc(1, sizeof(*t));
 	size_t alloc = 0;
 	int rc = 0;
 	*out = NULL;
@@ -170,7 +171,7 @@ int mlv_tree_parse(mlv_tree **out, const void *data, size_t len)
 			rc = mlv_error_set(MLV_EINVALID, "tree entry %zu: name '%.*s' is not allowed", t->n + 1, (int)(nul - p), p);
 			goto fail;
 		}
-		if (!(e.name = strndup(p, (size_t)(nul - p)))) {
+		if (!(e.name = mlv__strndup(p, (size_t)(nul - p)))) {
 			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 			goto fail;
 		}
@@ -186,7 +187,7 @@ int mlv_tree_parse(mlv_tree **out, const void *data, size_t len)
 		}
 		if (t->n == alloc) {
 			size_t na = alloc ? alloc * 2 : 16;
-			mlv_tree_entry *ne = realloc(t->entries, na * sizeof(*ne));
+			mlv_tree_entry *ne = mlv__realloc(t->entries, na * sizeof(*ne));
 			if (!ne) {
 				free(e.name);
 				rc = mlv_error_set(MLV_ENOMEM, "out of memory");
