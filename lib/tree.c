@@ -117,7 +117,7 @@ void mlv_tree_free(mlv_tree *t)
 
 int mlv_tree_parse(mlv_tree **out, const void *data, size_t len)
 {
-	const char *p = data, *end = p + len;
+	const char *p = data, *end = len ? p + len : p; /* DATA may be NULL when LEN is 0 */
 	mlv_tree *t = mlv__calloc(1, sizeof(*t));
 	size_t alloc = 0;
 	int rc = 0;
@@ -131,7 +131,8 @@ int mlv_tree_parse(mlv_tree **out, const void *data, size_t len)
 		unsigned long long mode, size;
 		memset(&e, 0, sizeof(e));
 		/* mode */
-		if (!(sp = memchr(p, ' ', (size_t)(end - p))) || sp == p || sp - p > 7) {
+		/* no leading zero: one tree has one serialized form, so one id */
+		if (!(sp = memchr(p, ' ', (size_t)(end - p))) || sp == p || sp - p > 7 || *p == '0') {
 			rc = mlv_error_set(MLV_ECORRUPT, "tree entry %zu: bad mode", t->n + 1);
 			goto fail;
 		}
@@ -155,7 +156,7 @@ int mlv_tree_parse(mlv_tree **out, const void *data, size_t len)
 		}
 		size = 0;
 		for (q = (char *)p; q < sp; q++) {
-			if (*q < '0' || *q > '9' || size > (UINT64_MAX - 9) / 10) {
+			if (*q < '0' || *q > '9' || size > (UINT64_MAX - (unsigned)(*q - '0')) / 10) {
 				rc = mlv_error_set(MLV_ECORRUPT, "tree entry %zu: bad size", t->n + 1);
 				goto fail;
 			}
