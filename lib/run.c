@@ -410,9 +410,12 @@ typedef int (*line_fn)(void *payload, size_t lineno, const cJSON *j);
 
 static int log_each(const mlv_buf *text, line_fn fn, void *payload)
 {
-	const char *p = text->ptr, *end = text->ptr + text->size;
+	const char *p = text->ptr, *end;
 	size_t lineno = 0;
 	int rc = 0;
+	if (!text->size) /* PTR may be NULL: no arithmetic on it */
+		return 0;
+	end = p + text->size;
 	while (p && p < end && !rc) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p), pos;
