@@ -6,6 +6,7 @@
 #include <string.h>
 #include "mlv/buf.h"
 #include "mlv/error.h"
+#include "internal.h"
 #include "alloc.h"
 
 static char empty_str[1];
@@ -63,8 +64,7 @@ int mlv_buf_printf(mlv_buf *b, const char *fmt, ...)
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at P (at most LEFT bytes), or 0. */
-static size_t utf8_len(const unsigned char *p, size_t left)
+size_t mlv__utf8_len(const unsigned char *p, size_t left)
 {
 	size_t n;
 	uint32_t cp;
@@ -97,7 +97,7 @@ int mlv_buf_put_json_string(mlv_buf *b, const char *s, size_t len)
 	for (size_t i = 0; !rc && i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 0x80) {
-			size_t n = utf8_len((const unsigned char *)s + i, len - i);
+			size_t n = mlv__utf8_len((const unsigned char *)s + i, len - i);
 			if (n) {
 				rc = mlv_buf_put(b, s + i, n);
 				i += n - 1;

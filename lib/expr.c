@@ -16,6 +16,7 @@
 #include "mlv/expr.h"
 #include "mlv/stats.h"
 #include "alloc.h"
+#include "internal.h"
 
 enum node_op {
 	N_NUM, N_STR, N_BOOL, N_NULL, N_FIELD,
@@ -246,8 +247,21 @@ static int lex_string(struct parser *p, mlv_buf *out)
 	mlv_buf_clear(out);
 	for (;;) {
 		size_t run = i;
-		while (i < p->len && p->src[i] != q && p->src[i] != '\\')
+		while (i < p->len && p->src[i] != q && p->src[i] != '\\') {
+			/*
+			 * Only UTF-8: format writes strings as JSON, which has no
+			 * way to spell a stray byte, so it could not give it back.
+			 */
+			if ((unsigned char)p->src[i] >= 0x80) {
+				size_t n = mlv__utf8_len((const unsigned char *)p->src + i, p->len - i);
+				if (!n)
+					return syntax_error(p, i, "invalid UTF-8 byte 0x%02x in string",
+						(unsigned char)p->src[i]);
+				i += n;
+				continue;
+			}
 			i++;
+		}
 		if ((rc = mlv_buf_put(out, p->src + run, i - run)))
 			return rc;
 		if (i >= p->len)
