@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cjson/cJSON.h>
+#include <pthread.h>
 #include "alloc.h"
 
 static atomic_ulong fail_at;  /* 0: unarmed */
@@ -75,4 +77,32 @@ int mlv__asprintf(char **out, const char *fmt, ...)
 	n = vasprintf(out, fmt, ap);
 	va_end(ap);
 	return n;
+}
+
+static _Thread_local int json_nomem;
+
+static void *json_malloc(size_t size)
+{
+	void *p = mlv__malloc(size);
+	if (!p)
+		json_nomem = 1;
+	return p;
+}
+
+static pthread_once_t json_once = PTHREAD_ONCE_INIT;
+
+static void json_hooks(void)
+{
+	cJSON_Hooks h = { json_malloc, free };
+	cJSON_InitHooks(&h);
+}
+
+cJSON *mlv__json_parse(const char *text, size_t len, const char **end, int *nomem)
+{
+	cJSON *j;
+	pthread_once(&json_once, json_hooks);
+	json_nomem = 0;
+	j = cJSON_ParseWithLengthOpts(text, len, end, 0);
+	*nomem = !j && json_nomem;
+	return j;
 }

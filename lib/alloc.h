@@ -20,6 +20,15 @@ char *mlv__realpath(const char *path);
 int mlv__asprintf(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
+ * cJSON_ParseWithLengthOpts (no NUL required) with cJSON's allocations
+ * routed through mlv__malloc. On NULL, *NOMEM says whether an allocation
+ * failed (then the text is not known to be bad: report MLV_ENOMEM), else
+ * *END points where the text went wrong.
+ */
+typedef struct cJSON cJSON;
+cJSON *mlv__json_parse(const char *text, size_t len, const char **end, int *nomem);
+
+/*
  * Test hook: count the allocations from now on and make the N-th fail
  * (1-based; only that one, the next ones succeed again). 0 disarms and
  * stops counting. Allocations of other threads count too.

@@ -525,6 +525,7 @@ static int jsonl_parse(mlv_csv *r, const char *s, size_t n, cJSON **out)
 {
 	const char *endp = NULL;
 	cJSON *j;
+	int nomem;
 	*out = NULL;
 	if (!(r->flags & MLV_CSV_NO_UTF8_CHECK)) {
 		size_t bad = utf8_check((const unsigned char *)s, n);
@@ -532,9 +533,11 @@ static int jsonl_parse(mlv_csv *r, const char *s, size_t n, cJSON **out)
 			return mlv_error_set(MLV_EINVALID, "'%s', line %lu, column %zu: invalid UTF-8 byte 0x%02x",
 				r->name, r->line, bad + 1, (unsigned)(unsigned char)s[bad]);
 	}
-	j = cJSON_ParseWithLengthOpts(s, n, &endp, 0);
+	j = mlv__json_parse(s, n, &endp, &nomem);
+	if (!j && nomem)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	if (!j) {
-		const char *e = cJSON_GetErrorPtr();
+		const char *e = endp;
 		size_t col = (e && e >= s && e <= s + n) ? (size_t)(e - s) + 1 : 1;
 		return mlv_error_set(MLV_EINVALID, "'%s', line %lu: invalid JSON near column %zu", r->name, r->line, col);
 	}

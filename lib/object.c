@@ -482,8 +482,10 @@ static int finish_object(mlv_writer *w, const mlv_oid *oid, mlv_objtype type, ui
 	if (!exists || new_type) {
 		struct mlv_manifest m = { type, size, (uint32_t)nids, (mlv_oid *)ids };
 		mlv_buf mb = MLV_BUF_INIT;
-		if ((rc = mlv__manifest_encode(&mb, &m)))
+		if ((rc = mlv__manifest_encode(&mb, &m))) {
+			mlv_buf_release(&mb);
 			return rc;
+		}
 		struct mlv_entry_hdr h = { MLV_ENTRY_MANIFEST, MLV_COMP_RAW, (uint32_t)mb.size, (uint32_t)mb.size, *oid };
 		uint64_t off;
 		rc = pack_entry(w, &h, mb.ptr, &off);
@@ -578,8 +580,11 @@ int mlv_object_validate(const void *data, size_t len, mlv_objtype type, const ch
 			return mlv_error_set(MLV_EINVALID, "'%s' is not a valid tree: %s", what, mlv_error_last());
 	} else if (type == MLV_OBJ_JSON) {
 		const char *end = NULL, *p = data;
-		cJSON *j = cJSON_ParseWithLengthOpts(p, len, &end, 0);
+		int nomem;
+		cJSON *j = mlv__json_parse(p, len, &end, &nomem);
 		size_t at = end ? (size_t)(end - p) : 0;
+		if (!j && nomem)
+			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		if (!j)
 			return mlv_error_set(MLV_EINVALID, "'%s' is not valid JSON (at byte %zu)", what, at);
 		cJSON_Delete(j);

@@ -235,7 +235,8 @@ int mlv__manifest_read(mlv_store *st, MDB_txn *txn, const mlv_oid *oid,
 	if (n != (ssize_t)h.stored_len) {
 		rc = mlv_error_set(MLV_ECORRUPT, "object %s: its pack is truncated", mlv_oid_fmt(hex, oid));
 	} else if ((rc = mlv__manifest_decode(m, buf, h.stored_len))) {
-		rc = mlv_error_set(MLV_ECORRUPT, "object %s: %s", mlv_oid_fmt(hex, oid), mlv_error_last());
+		if (rc != MLV_ENOMEM) /* out of memory says nothing of the object */
+			rc = mlv_error_set(MLV_ECORRUPT, "object %s: %s", mlv_oid_fmt(hex, oid), mlv_error_last());
 	} else if (m->size != rec->size || !(rec->types & (1u << m->type))) {
 		mlv__manifest_release(m);
 		rc = mlv_error_set(MLV_ECORRUPT, "object %s: the manifest does not match the index", mlv_oid_fmt(hex, oid));

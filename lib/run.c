@@ -171,10 +171,11 @@ static int canon_emit(mlv_buf *b, const cJSON *j)
 	return MLV_EINVALID;
 }
 
-static cJSON *json_parse(const char *in, size_t len, size_t *errpos)
+/* Parse IN as one JSON value; NULL with *NOMEM set when memory ran out. */
+static cJSON *json_parse(const char *in, size_t len, size_t *errpos, int *nomem)
 {
 	const char *end = NULL;
-	cJSON *j = cJSON_ParseWithLengthOpts(in, len, &end, 0);
+	cJSON *j = mlv__json_parse(in, len, &end, nomem);
 	if (!j) {
 		*errpos = end && end >= in ? (size_t)(end - in) : 0;
 		return NULL;
@@ -191,8 +192,11 @@ static cJSON *json_parse(const char *in, size_t len, size_t *errpos)
 int mlv_json_canonical(mlv_buf *out, const char *in, size_t len)
 {
 	size_t pos = 0;
-	cJSON *j = json_parse(in, len, &pos);
+	int nomem;
+	cJSON *j = json_parse(in, len, &pos, &nomem);
 	int rc;
+	if (!j && nomem)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	if (!j)
 		return mlv_error_set(MLV_EINVALID, "not valid JSON (at byte %zu)", pos);
 	rc = canon_emit(out, j);
@@ -419,12 +423,15 @@ static int log_each(const mlv_buf *text, line_fn fn, void *payload)
 	while (p && p < end && !rc) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p), pos;
+		int nomem = 0;
 		cJSON *j;
 		lineno++;
 		if (!nl) /* a torn last line (writer killed mid-write) */
 			j = NULL;
 		else
-			j = json_parse(p, len, &pos);
+			j = json_parse(p, len, &pos, &nomem);
+		if (nomem) /* not a damaged line: the run must not lose it */
+			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		rc = fn(payload, lineno, j);
 		cJSON_Delete(j);
 		p = nl ? nl + 1 : end;
@@ -977,9 +984,8 @@ static int flatten(mlv_run *r, struct points *pts, const cJSON *j, mlv_buf *pref
 	for (const cJSON *c = j->child; c; c = c->next) {
 		size_t keep = prefix->size;
 		int rc = 0;
-		if (prefix->size)
-			mlv_buf_putc(prefix, '.');
-		mlv_buf_puts(prefix, c->string);
+		if ((prefix->size && mlv_buf_putc(prefix, '.')) || mlv_buf_puts(prefix, c->string))
+			return mlv_error_set(MLV_ENOMEM, "out of memory"); /* never record a metric under a cut name */
 		if (cJSON_IsObject(c))
 			rc = flatten(r, pts, c, prefix, ms, skipped);
 		else if (cJSON_IsNumber(c))
@@ -1016,9 +1022,14 @@ static int read_metrics_file(mlv_run *r, struct points *pts, const char *name)
 		p++;
 	if (p < end && (*p == '{' || *p == '[')) {
 		size_t pos = 0;
-		cJSON *j = json_parse(text.ptr, text.size, &pos);
+		int nomem;
+		cJSON *j = json_parse(text.ptr, text.size, &pos, &nomem);
 		mlv_buf prefix = MLV_BUF_INIT;
 		int skipped = 0;
+		if (!j && nomem) {
+			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+			goto done;
+		}
 		if (!j) {
 			warn(r, "metrics file '%s' is not valid JSON (at byte %zu); no metrics read from it", name, pos);
 			goto done;
@@ -1501,8 +1512,11 @@ static int name_match(void *payload, const char *id, const mlv_oid *record, cons
 {
 	struct name_search *s = payload;
 	size_t pos;
-	cJSON *j = json_parse(summary, len, &pos);
+	int nomem;
+	cJSON *j = json_parse(summary, len, &pos, &nomem);
 	const cJSON *n = cJSON_GetObjectItemCaseSensitive(j, "name");
+	if (!j && nomem)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	const cJSON *ms = cJSON_GetObjectItemCaseSensitive(j, "start_ms");
 	(void)record;
 	if (cJSON_IsString(n) && !strcmp(n->valuestring, s->name)) {

@@ -168,9 +168,13 @@ static int read_shared(const char *mlvdir, char **out)
 	n = mlv_io_read_full(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n >= 0) {
-		cJSON *j = cJSON_ParseWithLength(buf, (size_t)n);
+		const char *end;
+		int nomem;
+		cJSON *j = mlv__json_parse(buf, (size_t)n, &end, &nomem);
 		const cJSON *s = j ? cJSON_GetObjectItemCaseSensitive(j, "store") : NULL;
-		if (!j)
+		if (!j && nomem)
+			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+		else if (!j)
 			rc = mlv_error_set(MLV_EINVALID, "the store config '%s' is not valid JSON", p);
 		else if (s && (!cJSON_IsString(s) || !*s->valuestring))
 			rc = mlv_error_set(MLV_EINVALID, "the store config '%s' has a bad \"store\"", p);
@@ -182,11 +186,15 @@ static int read_shared(const char *mlvdir, char **out)
 	return rc;
 }
 
+/* 1 when DIR holds a store, 0 when not, MLV_ENOMEM (error set) when that cannot be told. */
 static int is_store(const char *dir)
 {
 	struct stat sb;
 	char *p = join(dir, "format");
-	int ok = p && stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+	int ok;
+	if (!p)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	ok = stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
 	free(p);
 	return ok;
 }
@@ -198,9 +206,11 @@ int mlv_store_discover(char **out, const char *start)
 	*out = NULL;
 	if (env && *env) {
 		char *abs = mlv__realpath(env);
-		if (!abs || !is_store(abs)) {
+		int ok = abs ? is_store(abs) : errno == ENOMEM ? MLV_ENOMEM : 0;
+		if (ok <= 0) {
 			free(abs);
-			return mlv_error_set(MLV_ENOTFOUND, "MLV_DIR '%s' is not a mlv store", env);
+			return ok < 0 ? mlv_error_set(MLV_ENOMEM, "out of memory")
+				      : mlv_error_set(MLV_ENOTFOUND, "MLV_DIR '%s' is not a mlv store", env);
 		}
 		*out = abs;
 		return 0;
@@ -214,8 +224,13 @@ int mlv_store_discover(char **out, const char *start)
 			free(cur);
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		}
-		if (is_store(cand)) {
+		int ok = is_store(cand);
+		if (ok) {
 			free(cur);
+			if (ok < 0) {
+				free(cand);
+				return ok;
+			}
 			*out = cand;
 			return 0;
 		}
@@ -260,8 +275,9 @@ int mlv_store_open(mlv_store **out, const char *mlvdir)
 	if (!st)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	st->lockfd_write = st->lockfd_gc = -1;
-	if (!is_store(mlvdir)) {
-		rc = mlv_error_set(MLV_ENOTFOUND, "'%s' is not a mlv store", mlvdir);
+	if ((rc = is_store(mlvdir)) <= 0) {
+		if (rc == 0)
+			rc = mlv_error_set(MLV_ENOTFOUND, "'%s' is not a mlv store", mlvdir);
 		goto fail;
 	}
 	if (!(st->path = mlv__realpath(mlvdir))) {
@@ -272,9 +288,11 @@ int mlv_store_open(mlv_store **out, const char *mlvdir)
 		goto fail;
 	if (shared) {
 		st->objpath = mlv__realpath(shared);
-		if (!st->objpath || !is_store(st->objpath)) {
-			rc = mlv_error_set(MLV_ENOTFOUND, "the shared store '%s' named in '%s/config' is not a mlv store",
-				shared, st->path);
+		rc = st->objpath ? is_store(st->objpath) : errno == ENOMEM ? MLV_ENOMEM : 0;
+		if (rc <= 0) {
+			rc = rc < 0 ? mlv_error_set(MLV_ENOMEM, "out of memory")
+				    : mlv_error_set(MLV_ENOTFOUND, "the shared store '%s' named in '%s/config' is not a mlv store",
+					shared, st->path);
 			goto fail;
 		}
 	} else if (!(st->objpath = mlv__strdup(st->path))) {
@@ -381,8 +399,10 @@ int mlv__pack_fd(mlv_store *st, MDB_txn *txn, uint32_t n, int *out)
 		return mlv_error_set(MLV_ECORRUPT, "the index names pack %u, which it does not list (try 'mlv fsck --rebuild-index')", n);
 	if (rc)
 		return mlv__index_error(rc, "lookup");
-	if (mlv_buf_printf(&path, "%s/", st->packdir) || mlv_buf_put(&path, v.mv_data, v.mv_size))
+	if (mlv_buf_printf(&path, "%s/", st->packdir) || mlv_buf_put(&path, v.mv_data, v.mv_size)) {
+		mlv_buf_release(&path);
 		return MLV_ENOMEM;
+	}
 	fd = open(path.ptr, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = mlv_error_set_errno(errno == ENOENT ? MLV_ECORRUPT : MLV_EIO, errno, "cannot open pack '%s'", path.ptr);

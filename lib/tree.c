@@ -243,7 +243,7 @@ int mlv_tree_read(mlv_tree **out, mlv_store *st, const mlv_oid *oid)
 		return rc;
 	}
 	rc = mlv_tree_parse(out, mlv_buf_cstr(&b), b.size);
-	if (rc)
+	if (rc && rc != MLV_ENOMEM) /* out of memory says nothing of the tree */
 		rc = mlv_error_set(MLV_ECORRUPT, "tree %s is damaged: %s", mlv_oid_fmt(hex, oid), mlv_error_last());
 	mlv_buf_release(&b);
 	return rc;
