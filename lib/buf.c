@@ -15,8 +15,10 @@ int mlv_buf_grow(mlv_buf *b, size_t need)
 {
 	size_t want, nsize;
 	char *p;
-	if (need > SIZE_MAX - b->size - 1)
+	if (b->failed || need > SIZE_MAX - b->size - 1) {
+		b->failed = 1;
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	}
 	want = b->size + need + 1;
 	if (want <= b->asize)
 		return 0;
@@ -24,8 +26,10 @@ int mlv_buf_grow(mlv_buf *b, size_t need)
 	while (nsize < want)
 		nsize = nsize < SIZE_MAX / 2 ? nsize * 2 : want;
 	p = mlv__realloc(b->ptr, nsize);
-	if (!p)
+	if (!p) {
+		b->failed = 1;
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	}
 	b->ptr = p;
 	b->asize = nsize;
 	return 0;
@@ -135,12 +139,14 @@ char *mlv_buf_detach(mlv_buf *b)
 		p = mlv__calloc(1, 1);
 	b->ptr = NULL;
 	b->size = b->asize = 0;
+	b->failed = 0;
 	return p;
 }
 
 void mlv_buf_clear(mlv_buf *b)
 {
 	b->size = 0;
+	b->failed = 0;
 	if (b->ptr)
 		b->ptr[0] = '\0';
 }
@@ -150,4 +156,5 @@ void mlv_buf_release(mlv_buf *b)
 	free(b->ptr);
 	b->ptr = NULL;
 	b->size = b->asize = 0;
+	b->failed = 0;
 }

@@ -226,14 +226,20 @@ static int fsck_chunks(struct fsck *f, MDB_txn *txn)
 		}
 		memcpy(id.id, k.mv_data, MLV_OID_RAWSZ);
 		f->res->chunks++;
-		if (mlv__chunk_read(f->st, txn, &id, f->buf, &n, f->scratch)) {
+		if ((rc = mlv__chunk_read(f->st, txn, &id, f->buf, &n, f->scratch))) {
+			/* Out of memory says nothing of the store: stop rather than report damage. */
+			if (rc == MLV_ENOMEM)
+				break;
 			problem(f, "corrupt-chunk", &id, "%s", mlv_error_last());
-			mlv__oidmap_put(&f->bad_chunks, &id, 1);
+			if ((rc = mlv__oidmap_put(&f->bad_chunks, &id, 1)))
+				break;
 			continue;
 		}
 		f->res->bytes += n;
 	}
 	mdb_cursor_close(cur);
+	if (rc == MLV_ENOMEM)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	return rc == MDB_NOTFOUND ? 0 : mlv__index_error(rc, "read");
 }
 
@@ -257,9 +263,12 @@ static int fsck_objects(struct fsck *f, MDB_txn *txn)
 		}
 		memcpy(id.id, k.mv_data, MLV_OID_RAWSZ);
 		f->res->objects++;
-		if (mlv__manifest_read(f->st, txn, &id, &rec, &m)) {
+		if ((rc = mlv__manifest_read(f->st, txn, &id, &rec, &m))) {
+			if (rc == MLV_ENOMEM)
+				break;
 			problem(f, "corrupt-object", &id, "%s", mlv_error_last());
-			mlv__oidmap_put(&f->bad_objects, &id, 1);
+			if ((rc = mlv__oidmap_put(&f->bad_objects, &id, 1)))
+				break;
 			continue;
 		}
 		for (uint32_t i = 0; i < m.nchunks && !bad; i++) {
@@ -287,11 +296,14 @@ static int fsck_objects(struct fsck *f, MDB_txn *txn)
 			problem(f, "corrupt-object", &id, "object %s: its only chunk has a different id", mlv_oid_fmt(hex, &id));
 			bad = 1;
 		}
-		if (bad)
-			mlv__oidmap_put(&f->bad_objects, &id, 1);
+		rc = bad ? mlv__oidmap_put(&f->bad_objects, &id, 1) : 0;
 		mlv__manifest_release(&m);
+		if (rc)
+			break;
 	}
 	mdb_cursor_close(cur);
+	if (rc == MLV_ENOMEM)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	return rc == MDB_NOTFOUND ? 0 : mlv__index_error(rc, "read");
 }
 
@@ -312,15 +324,20 @@ static int fsck_graph(struct fsck *f, MDB_txn *txn)
 		memcpy(id.id, k.mv_data, MLV_OID_RAWSZ);
 		if (mlv__oidmap_get(&f->bad_objects, &id))
 			continue;
-		if (f->opts->full && mlv_object_verify(f->st, &id)) {
+		if (f->opts->full && (rc = mlv_object_verify(f->st, &id))) {
+			if (rc == MLV_ENOMEM)
+				break;
 			problem(f, "corrupt-object", &id, "%s", mlv_error_last());
-			mlv__oidmap_put(&f->bad_objects, &id, 1);
+			if ((rc = mlv__oidmap_put(&f->bad_objects, &id, 1)))
+				break;
 			continue;
 		}
 		if (!(rec.types & (1u << MLV_OBJ_TREE)))
 			continue;
 		mlv_tree *t = NULL;
-		if (mlv_tree_read(&t, f->st, &id)) {
+		if ((rc = mlv_tree_read(&t, f->st, &id))) {
+			if (rc == MLV_ENOMEM)
+				break;
 			problem(f, "bad-tree", &id, "%s", mlv_error_last());
 			continue;
 		}
@@ -339,6 +356,8 @@ static int fsck_graph(struct fsck *f, MDB_txn *txn)
 		mlv_tree_free(t);
 	}
 	mdb_cursor_close(cur);
+	if (rc == MLV_ENOMEM)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	mlv_error_clear();
 	return rc == MDB_NOTFOUND ? 0 : mlv__index_error(rc, "read");
 }
@@ -365,9 +384,13 @@ int mlv_fsck(mlv_store *st, const mlv_fsck_opts *opts, mlv_fsck_result *out)
 			goto done;
 		}
 		out->packs++;
-		if (pack_walk(path, walk_structure, NULL) && pl.v[i].num != UINT32_MAX)
-			problem(&f, "bad-pack", NULL, "pack %s: %s", pl.v[i].name, mlv_error_last());
+		rc = pack_walk(path, walk_structure, NULL);
 		free(path);
+		if (rc == MLV_ENOMEM)
+			goto done;
+		if (rc && pl.v[i].num != UINT32_MAX)
+			problem(&f, "bad-pack", NULL, "pack %s: %s", pl.v[i].name, mlv_error_last());
+		rc = 0;
 	}
 	/* Packs the index lists must exist. */
 	{

@@ -311,13 +311,14 @@ int mlv_run_log_metrics(const char *dir, const char *id, const char *const *kv, 
 		double v;
 		if ((rc = split_kv(kv[i], &eq, "metric")) || (rc = mlv_run_parse_metric(&v, kv[i] + eq + 1)))
 			goto done;
-		mlv_buf_puts(&b, "{\"t\":\"m\",\"k\":");
-		mlv_buf_put_json_string(&b, kv[i], eq);
-		mlv_buf_puts(&b, ",\"v\":");
-		put_num(&b, v);
-		if (step >= 0)
-			mlv_buf_printf(&b, ",\"s\":%lld", (long long)step);
-		mlv_buf_printf(&b, ",\"ms\":%lld}\n", (long long)ms);
+		/* A failed append must not leave a cut line to be written: check each. */
+		if (mlv_buf_puts(&b, "{\"t\":\"m\",\"k\":") || mlv_buf_put_json_string(&b, kv[i], eq) ||
+		    mlv_buf_puts(&b, ",\"v\":") || put_num(&b, v) ||
+		    (step >= 0 && mlv_buf_printf(&b, ",\"s\":%lld", (long long)step)) ||
+		    mlv_buf_printf(&b, ",\"ms\":%lld}\n", (long long)ms)) {
+			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+			goto done;
+		}
 	}
 	if (!b.ptr) {
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
@@ -400,11 +401,10 @@ static int params_check(struct kvlist *known, const char *const *kv, int n, mlv_
 		}
 		if ((rc = kvlist_add(known, kv[i], eq, v)))
 			return rc;
-		mlv_buf_puts(lines, "{\"t\":\"p\",\"k\":");
-		mlv_buf_put_json_string(lines, kv[i], eq);
-		mlv_buf_puts(lines, ",\"v\":");
-		put_str(lines, v);
-		mlv_buf_puts(lines, "}\n");
+		/* A failed append must not leave a cut line to be written: check each. */
+		if (mlv_buf_puts(lines, "{\"t\":\"p\",\"k\":") || mlv_buf_put_json_string(lines, kv[i], eq) ||
+		    mlv_buf_puts(lines, ",\"v\":") || put_str(lines, v) || mlv_buf_puts(lines, "}\n"))
+			return mlv_error_set(MLV_ENOMEM, "out of memory");
 	}
 	return 0;
 }
@@ -1158,8 +1158,10 @@ static int metrics_json(struct points *pts, mlv_buf *rec, mlv_buf *latest)
 		mlv_buf_putc(latest, ':');
 		put_num(latest, last->v);
 	}
-	mlv_buf_putc(rec, '}');
-	return mlv_buf_putc(latest, '}');
+	/* appends above are unchecked; failure is sticky (buf.h), so look once here */
+	if (mlv_buf_putc(rec, '}') || mlv_buf_putc(latest, '}'))
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	return 0;
 }
 
 /* ---- storing ---- */
@@ -1402,10 +1404,12 @@ int mlv_run_finish(mlv_run *r, const mlv_run_exit *ex, mlv_oid *record)
 		}
 		mlv_buf_putc(&rec, ']');
 	}
-	if ((rc = mlv_buf_putc(&rec, '}')))
+	/* Parts built earlier with unchecked appends: a failed one is sticky (buf.h). */
+	if ((rc = mlv_buf_putc(&rec, '}')) || r->deps.failed || r->env.failed || r->diff.failed)
 		goto nomem;
 	if ((rc = mlv_json_canonical(&canon, rec.ptr, rec.size))) {
-		rc = mlv_error_set(MLV_ERROR, "internal error: the run record is not JSON (%s)", mlv_error_last());
+		if (rc != MLV_ENOMEM)
+			rc = mlv_error_set(MLV_ERROR, "internal error: the run record is not JSON (%s)", mlv_error_last());
 		goto done;
 	}
 
@@ -1428,7 +1432,7 @@ int mlv_run_finish(mlv_run *r, const mlv_run_exit *ex, mlv_oid *record)
 		mlv_buf_putc(&summary, ':');
 		put_str(&summary, r->params.v[i]);
 	}
-	if ((rc = mlv_buf_puts(&summary, "}}")))
+	if ((rc = mlv_buf_puts(&summary, "}}")) || latest.failed)
 		goto nomem;
 	if ((rc = mlv_json_canonical(&sumcanon, summary.ptr, summary.size)))
 		goto done;

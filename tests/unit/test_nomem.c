@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include "alloc.h"
 #include "mlv/run.h"
+#include "mlv/spec.h"
 #include "harness.h"
 
 #define WRONG 1 /* an operation's own "succeeded with a wrong result" */
@@ -213,12 +214,146 @@ static void after_store(void)
 	}
 }
 
+/* A store made once (no failures) for the read-only operations below. */
+static mlv_store *shared_st;
+static char shared_root[4300];
+
+static int op_fsck(void)
+{
+	mlv_fsck_opts o = { 1, NULL, NULL };
+	mlv_fsck_result r;
+	int rc = mlv_fsck(shared_st, &o, &r);
+	if (!rc && r.problems)
+		rc = WRONG;
+	return rc;
+}
+
+static int op_spec(void)
+{
+	mlv_spec s;
+	char hex[MLV_OID_HEXSZ + 1];
+	int rc = mlv_spec_resolve(&s, shared_st, shared_root, "data.bin");
+	if (!rc) {
+		mlv_oid_fmt(hex, &s.oid);
+		mlv_spec_release(&s);
+		hex[12] = '\0';
+		rc = mlv_spec_resolve(&s, shared_st, shared_root, hex);
+	}
+	if (!rc && (!s.in_store || s.info.size != 300000))
+		rc = WRONG;
+	mlv_spec_release(&s);
+	return rc;
+}
+
+#define RUN_ID "0123456789abcdef0123456789abcdef"
+
+/* log-param on an active run's log: every line is read and parsed first. */
+static int op_run_log(void)
+{
+	const char *kv[] = { "lr=0.01", "epochs=3" };
+	const char *m[] = { "loss=0.5", "acc=0.75" };
+	char path[4300];
+	int rc;
+	snprintf(path, sizeof(path), "%s/%s.log", tmp, RUN_ID);
+	test_write_file(path, "{\"t\":\"p\",\"k\":\"lr\",\"v\":\"0.01\"}\n{\"t\":\"m\",\"k\":\"loss\",\"v\":1}\n", 57);
+	rc = mlv_run_log_params(tmp, RUN_ID, kv, 2);
+	if (!rc)
+		rc = mlv_run_log_metrics(tmp, RUN_ID, m, 2, 7);
+	return rc;
+}
+
+/* A whole run: begin (params, a dep), log a metric, finish (record stored and indexed), read it back. */
+static int op_run(void)
+{
+	static const char *const argv[] = { "train", "--fast" };
+	static const char *const params[] = { "lr=0.01", "model=xgb" };
+	static const char *const deps[] = { "data.bin" };
+	mlv_run_opts o = { 0 };
+	mlv_run *r = NULL;
+	mlv_run_exit ex = { 0 };
+	mlv_oid rec;
+	mlv_buf json = MLV_BUF_INIT;
+	const char *m[] = { "auc=0.91" };
+	int rc;
+	o.name = "nomem";
+	o.argv = argv;
+	o.argc = 2;
+	o.params = params;
+	o.nparams = 2;
+	o.deps = deps;
+	o.ndeps = 1;
+	o.cwd = shared_root;
+	o.no_python = 1;
+	if ((rc = mlv_run_begin(&r, shared_st, &o)))
+		goto done;
+	if ((rc = mlv_run_log_metrics(mlv_run_dir(r), mlv_run_id(r), m, 1, 1)))
+		goto done;
+	if ((rc = mlv_run_finish(r, &ex, &rec)))
+		goto done;
+	if ((rc = mlv_run_read(shared_st, mlv_run_id(r), &rec, &json)))
+		goto done;
+	/*
+	 * A run is recorded even when its log cannot be read (run.h): then
+	 * with a warning saying why, and without the metric.
+	 */
+	if (mlv_run_warning(r, 0)) {
+		if (!strstr(mlv_run_warning(r, 0), "out of memory") || mlv_run_warning(r, 1))
+			rc = WRONG;
+	} else if (!strstr(mlv_buf_cstr(&json), "\"auc\"") || !strstr(mlv_buf_cstr(&json), "\"model\":\"xgb\"")) {
+		rc = WRONG;
+	}
+done:
+	mlv_buf_release(&json);
+	mlv_run_free(r);
+	return rc;
+}
+
+static void make_shared_store(void)
+{
+	mlv_pointer p;
+	mlv_writer *w = NULL;
+	char path[4400];
+	int existed, fd;
+	snprintf(shared_root, sizeof(shared_root), "%s/shared", tmp);
+	mkdir(shared_root, 0755);
+	snprintf(path, sizeof(path), "%s/.mlv", shared_root);
+	CHECK_OK(mlv_store_create(path, &existed));
+	CHECK_OK(mlv_store_open(&shared_st, path));
+	if (!shared_st)
+		exit(1);
+	memset(&p, 0, sizeof(p));
+	snprintf(path, sizeof(path), "%s/a.bin", data_dir);
+	fd = open(path, O_RDONLY);
+	CHECK_OK(mlv_writer_new(&w, shared_st));
+	CHECK_OK(mlv_writer_add_fd(w, &p.oid, fd, MLV_OBJ_BLOB, "a.bin"));
+	mlv_oid tree;
+	CHECK_OK(mlv_writer_add_dir(w, &tree, data_dir, NULL, NULL)); /* trees for fsck's graph walk */
+	CHECK_OK(mlv_writer_commit(w));
+	mlv_writer_free(w);
+	close(fd);
+	p.kind = MLV_PTR_FILE;
+	p.size = 300000;
+	snprintf(path, sizeof(path), "%s/data.bin.mlv", shared_root);
+	CHECK_OK(mlv_pointer_write(path, &p));
+}
+
 /* ---- the sweep ---- */
 
 static void sweep(const char *name, int (*op)(void), void (*after_failure)(void))
 {
 	unsigned long n, failed = 0, absorbed = 0, other = 0;
+	const char *only = getenv("MLV_NOMEM_OP"), *at = getenv("MLV_NOMEM_AT");
 	int rc;
+	/* To debug one case: MLV_NOMEM_OP=<part of the name> MLV_NOMEM_AT=<N> (e.g. under gdb). */
+	if (only && !strstr(name, only))
+		return;
+	if (at) {
+		mlv__alloc_fail_at(strtoul(at, NULL, 10));
+		rc = op();
+		mlv__alloc_fail_at(0);
+		printf("%s: allocation %s failed: returned %d, message '%s'\n", name, at, rc, mlv_error_last());
+		return;
+	}
 	mlv__alloc_fail_at(0);
 	rc = op(); /* works when nothing fails */
 	if (rc)
@@ -237,6 +372,8 @@ static void sweep(const char *name, int (*op)(void), void (*after_failure)(void)
 		}
 		if (rc == 0) {
 			absorbed++;
+			if (getenv("MLV_NOMEM_VERBOSE"))
+				fprintf(stderr, "%s: allocation %lu failed and the operation succeeded\n", name, n);
 			continue;
 		}
 		failed++;
@@ -300,5 +437,11 @@ int main(void)
 	sweep("read a CSV", op_csv, NULL);
 	sweep("read JSON Lines", op_jsonl, NULL);
 	sweep("store a file and a directory", op_store, after_store);
+	make_shared_store();
+	sweep("fsck --full", op_fsck, NULL);
+	sweep("resolve a path and an id prefix", op_spec, NULL);
+	sweep("log params and metrics to a run", op_run_log, NULL);
+	sweep("record a run", op_run, NULL);
+	mlv_store_free(shared_st);
 	return test_done("test_nomem");
 }
