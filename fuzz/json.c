@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(vrc == 0);
 		FUZZ_ASSERT(mlv_object_validate(a.ptr, a.size, MLV_OBJ_JSON, "canonical") == 0);
 		FUZZ_ASSERT(mlv_json_canonical(&b, a.ptr, a.size) == 0);
-		FUZZ_ASSERT(a.size == b.size && !memcmp(a.ptr, b.ptr, a.size));
+		FUZZ_ASSERT(a.size == b.size && (!a.size || !memcmp(a.ptr, b.ptr, a.size)));
 	} else {
 		FUZZ_ASSERT(rc == MLV_EINVALID || rc == MLV_ENOMEM);
 		FUZZ_ASSERT(vrc != 0 || rc == MLV_ENOMEM);
