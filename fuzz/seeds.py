@@ -130,6 +130,9 @@ def main():
     put("expr", exprs)
     put("rt_expr", exprs)
 
+    put("number", ["0.01", " 1e-3", "inf", "-INF", "nan", "NA", "1.5e308", "1e400", "-0", "0x10", "+.5", "5.",
+                   "1,5", "", "1e-400", "infinity", "+infinity", "12345678901234567890", "1 "])
+
     hexid = "ab" * 32
     put("spec", [b"\x00" + s.encode() for s in (
         "data.csv", "data.csv.mlv", "bad", "sha256:" + hexid, hexid[:8], "cafe", "../x", "/etc/passwd",
