@@ -122,9 +122,10 @@ int mlv__chunk_decode_with(ZSTD_DCtx *dctx_in, unsigned char *out, const struct 
 	} else {
 		/*
 		 * Bounded: the output buffer is the declared size (at most
-		 * MLV_CHUNK_MAX), the frame must declare exactly that size, and
-		 * the window is limited, so a hostile frame cannot make us
-		 * allocate or write more.
+		 * MLV_CHUNK_MAX) and the frame must declare exactly that size.
+		 * One-shot decoding uses that buffer as its window, so whatever
+		 * window a hostile frame declares, nothing more is allocated or
+		 * written (the context's window limit bounds streaming use).
 		 */
 		static _Thread_local ZSTD_DCtx *tls_dctx; /* for the calling thread; pool threads pass their own */
 		ZSTD_DCtx *dctx = dctx_in;
