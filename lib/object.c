@@ -581,6 +581,13 @@ int mlv_object_validate(const void *data, size_t len, mlv_objtype type, const ch
 	} else if (type == MLV_OBJ_JSON) {
 		const char *end = NULL, *p = data;
 		int nomem;
+		/* JSON is UTF-8 (as mlv_json_canonical requires): no stray bytes in a record */
+		for (size_t i = 0; i < len;) {
+			size_t n = mlv__utf8_len((const unsigned char *)p + i, len - i);
+			if (!n)
+				return mlv_error_set(MLV_EINVALID, "'%s' is not valid JSON (invalid UTF-8 at byte %zu)", what, i);
+			i += n;
+		}
 		cJSON *j = mlv__json_parse(p, len, &end, &nomem);
 		size_t at = end ? (size_t)(end - p) : 0;
 		if (!j && nomem)

@@ -193,8 +193,20 @@ int mlv_json_canonical(mlv_buf *out, const char *in, size_t len)
 {
 	size_t pos = 0;
 	int nomem;
-	cJSON *j = json_parse(in, len, &pos, &nomem);
+	cJSON *j;
 	int rc;
+	/*
+	 * JSON is UTF-8. cJSON passes stray bytes through, which the output
+	 * escapes as \u00XX, which read back is another character: the
+	 * canonical form would not be canonical.
+	 */
+	for (size_t i = 0; i < len;) {
+		size_t n = mlv__utf8_len((const unsigned char *)in + i, len - i);
+		if (!n)
+			return mlv_error_set(MLV_EINVALID, "not valid JSON (invalid UTF-8 at byte %zu)", i);
+		i += n;
+	}
+	j = json_parse(in, len, &pos, &nomem);
 	if (!j && nomem)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	if (!j)
