@@ -181,7 +181,7 @@ static cJSON *json_parse(const char *in, size_t len, size_t *errpos, int *nomem)
 		return NULL;
 	}
 	for (const char *p = end; p < in + len; p++)
-		if (!isspace((unsigned char)*p)) {
+		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') { /* JSON's white space, not isspace's */
 			cJSON_Delete(j);
 			*errpos = (size_t)(p - in);
 			return NULL;

@@ -23,5 +23,9 @@ int main(void)
 	CHECK(canon("{\"k\xe9y\":1}", 10) == NULL);
 	CHECK(canon("\"\xed\xa0\x80\"", 5) == NULL); /* an encoded surrogate */
 	CHECK(canon("1 x", 3) == NULL);
+	/* found by fuzz/json: \v and \f after the value are not JSON white space (the stored-object check agrees) */
+	CHECK_STR(canon("1 \t\r\n", 5), "1");
+	CHECK(canon("1\v", 2) == NULL);
+	CHECK(canon("[]\f", 3) == NULL);
 	return test_done("test_json");
 }
