@@ -2,10 +2,14 @@
 # machine: both install what is missing first (scripts/install-deps).
 BUILD   ?= build
 ASAN    ?= build-asan
+FUZZB   ?= build-fuzz
+# Seconds each fuzz target runs in `make fuzz`; FUZZ_TARGETS picks some (default: all).
+FUZZ_TIME ?= 60
+FUZZ_TARGETS ?= $(basename $(notdir $(filter-out fuzz/replay.c fuzz/common.c,$(wildcard fuzz/*.c))))
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX  ?= /usr/local
 
-.PHONY: all deps build asan check test demo install completions bench clean
+.PHONY: all deps build asan check test demo install completions bench clean fuzz fuzz-build
 
 all: build
 
@@ -40,8 +44,24 @@ completions: build
 	$(BUILD)/mlv --completion zsh > completions/_mlv
 	$(BUILD)/mlv --completion fish > completions/mlv.fish
 
+# libFuzzer targets (clang, ASan + UBSan): each runs FUZZ_TIME seconds, one
+# after another, starting from fuzz/corpus/<target>; what it learns goes to
+# $(FUZZB)/corpus/<target>, crashes to $(FUZZB)/crash-<target>-*.
+# CONTRIBUTING.md ("Fuzzing") says how to run one longer or in parallel.
+fuzz-build: deps
+	cmake -S . -B $(FUZZB) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DMLV_SANITIZE=ON -DMLV_FUZZ=ON >/dev/null
+	cmake --build $(FUZZB) -j $(JOBS)
+
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZB)/corpus/$$t; \
+		echo "fuzz: $$t for $(FUZZ_TIME)s"; \
+		$(FUZZB)/fuzz-$$t -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+			-artifact_prefix=$(FUZZB)/crash-$$t- $(FUZZB)/corpus/$$t fuzz/corpus/$$t; \
+	done
+
 bench: build
 	bench/run-all
 
 clean:
-	rm -rf $(BUILD) $(ASAN)
+	rm -rf $(BUILD) $(ASAN) $(FUZZB)

@@ -6,6 +6,8 @@
 #include <string.h>
 #include "mlv/buf.h"
 #include "mlv/error.h"
+#include "internal.h"
+#include "alloc.h"
 
 static char empty_str[1];
 
@@ -13,17 +15,21 @@ int mlv_buf_grow(mlv_buf *b, size_t need)
 {
 	size_t want, nsize;
 	char *p;
-	if (need > SIZE_MAX - b->size - 1)
+	if (b->failed || need > SIZE_MAX - b->size - 1) {
+		b->failed = 1;
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	}
 	want = b->size + need + 1;
 	if (want <= b->asize)
 		return 0;
 	nsize = b->asize ? b->asize : 64;
 	while (nsize < want)
 		nsize = nsize < SIZE_MAX / 2 ? nsize * 2 : want;
-	p = realloc(b->ptr, nsize);
-	if (!p)
+	p = mlv__realloc(b->ptr, nsize);
+	if (!p) {
+		b->failed = 1;
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	}
 	b->ptr = p;
 	b->asize = nsize;
 	return 0;
@@ -62,8 +68,7 @@ int mlv_buf_printf(mlv_buf *b, const char *fmt, ...)
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at P (at most LEFT bytes), or 0. */
-static size_t utf8_len(const unsigned char *p, size_t left)
+size_t mlv__utf8_len(const unsigned char *p, size_t left)
 {
 	size_t n;
 	uint32_t cp;
@@ -96,7 +101,7 @@ int mlv_buf_put_json_string(mlv_buf *b, const char *s, size_t len)
 	for (size_t i = 0; !rc && i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 0x80) {
-			size_t n = utf8_len((const unsigned char *)s + i, len - i);
+			size_t n = mlv__utf8_len((const unsigned char *)s + i, len - i);
 			if (n) {
 				rc = mlv_buf_put(b, s + i, n);
 				i += n - 1;
@@ -131,15 +136,17 @@ char *mlv_buf_detach(mlv_buf *b)
 {
 	char *p = b->ptr;
 	if (!p)
-		p = calloc(1, 1);
+		p = mlv__calloc(1, 1);
 	b->ptr = NULL;
 	b->size = b->asize = 0;
+	b->failed = 0;
 	return p;
 }
 
 void mlv_buf_clear(mlv_buf *b)
 {
 	b->size = 0;
+	b->failed = 0;
 	if (b->ptr)
 		b->ptr[0] = '\0';
 }
@@ -149,4 +156,5 @@ void mlv_buf_release(mlv_buf *b)
 	free(b->ptr);
 	b->ptr = NULL;
 	b->size = b->asize = 0;
+	b->failed = 0;
 }

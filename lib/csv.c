@@ -20,6 +20,7 @@
 #include "mlv/buf.h"
 #include "mlv/csv.h"
 #include "mlv/error.h"
+#include "alloc.h"
 
 struct mlv_csv {
 	int fd;
@@ -199,7 +200,7 @@ static int refill(mlv_csv *r, size_t keep)
 		if (kept >= r->max_row + r->block)
 			return mlv_error_set(MLV_EINVALID, "'%s', line %lu: row longer than %zu MiB",
 				r->name, r->line, r->max_row >> 20);
-		nb = realloc(r->buf, ncap + 1);
+		nb = mlv__realloc(r->buf, ncap + 1);
 		if (!nb)
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		r->buf = nb;
@@ -228,7 +229,7 @@ static int push_field_slow(mlv_csv *r, const char *p, size_t len)
 {
 	{
 		size_t ncap = r->fcap ? r->fcap * 2 : 16;
-		mlv_csv_field *nf = realloc(r->fields, ncap * sizeof(*nf));
+		mlv_csv_field *nf = mlv__realloc(r->fields, ncap * sizeof(*nf));
 		if (!nf)
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		r->fields = nf;
@@ -270,7 +271,7 @@ static int mark_escaped(unsigned char **bits, size_t *nbits, size_t idx)
 		size_t nn = (*nbits ? *nbits * 2 : 8);
 		while (nn * 8 <= idx)
 			nn *= 2;
-		unsigned char *nb = realloc(*bits, nn);
+		unsigned char *nb = mlv__realloc(*bits, nn);
 		if (!nb)
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		memset(nb + *nbits, 0, nn - *nbits);
@@ -624,6 +625,7 @@ static int jsonl_parse(mlv_csv *r, const char *s, size_t n, cJSON **out)
 {
 	const char *endp = NULL;
 	cJSON *j;
+	int nomem;
 	*out = NULL;
 	if (!(r->flags & MLV_CSV_NO_UTF8_CHECK)) {
 		size_t bad = utf8_check((const unsigned char *)s, n);
@@ -631,9 +633,11 @@ static int jsonl_parse(mlv_csv *r, const char *s, size_t n, cJSON **out)
 			return mlv_error_set(MLV_EINVALID, "'%s', line %lu, column %zu: invalid UTF-8 byte 0x%02x",
 				r->name, r->line, bad + 1, (unsigned)(unsigned char)s[bad]);
 	}
-	j = cJSON_ParseWithLengthOpts(s, n, &endp, 0);
+	j = mlv__json_parse(s, n, &endp, &nomem);
+	if (!j && nomem)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	if (!j) {
-		const char *e = cJSON_GetErrorPtr();
+		const char *e = endp;
 		size_t col = (e && e >= s && e <= s + n) ? (size_t)(e - s) + 1 : 1;
 		return mlv_error_set(MLV_EINVALID, "'%s', line %lu: invalid JSON near column %zu", r->name, r->line, col);
 	}
@@ -683,10 +687,10 @@ static int jsonl_header(mlv_csv *r)
 		cJSON_Delete(j);
 		return mlv_error_set(MLV_EINVALID, "'%s', line %lu: the first object has no keys", r->name, r->line);
 	}
-	r->header = calloc(k, sizeof(*r->header));
-	r->header_mem = malloc(total);
-	r->offs = calloc(k, sizeof(*r->offs) * 2);
-	r->seen = calloc(k, 1);
+	r->header = mlv__calloc(k, sizeof(*r->header));
+	r->header_mem = mlv__malloc(total);
+	r->offs = mlv__calloc(k, sizeof(*r->offs) * 2);
+	r->seen = mlv__calloc(k, 1);
 	if (!r->header || !r->header_mem || !r->offs || !r->seen) {
 		cJSON_Delete(j);
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
@@ -793,8 +797,8 @@ static int delimited_header(mlv_csv *r)
 		return mlv_error_set(MLV_EINVALID, "'%s' is empty (no header row)", r->name);
 	for (size_t i = 0; i < r->nfields; i++)
 		total += r->fields[i].len + 1;
-	r->header = calloc(r->nfields, sizeof(*r->header));
-	r->header_mem = malloc(total);
+	r->header = mlv__calloc(r->nfields, sizeof(*r->header));
+	r->header_mem = mlv__malloc(total);
 	if (!r->header || !r->header_mem)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	char *w = r->header_mem;
@@ -829,7 +833,7 @@ static int open_common(mlv_csv *r, const mlv_csv_options *opts)
 		r->block = 16;
 	r->line = 1;
 	r->cap = r->block;
-	if (!(r->buf = malloc(r->cap + 1)))
+	if (!(r->buf = mlv__malloc(r->cap + 1)))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	if ((rc = refill(r, 0)))
 		return rc;
@@ -846,7 +850,7 @@ static int open_common(mlv_csv *r, const mlv_csv_options *opts)
 		if ((rc = jsonl_header(r)))
 			return rc;
 		r->fcap = r->ncols;
-		if (!(r->fields = calloc(r->ncols, sizeof(*r->fields))))
+		if (!(r->fields = mlv__calloc(r->ncols, sizeof(*r->fields))))
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		return 0;
 	}
@@ -862,10 +866,10 @@ int mlv_csv_open_fd(mlv_csv **out, int fd, const char *name, const mlv_csv_optio
 	mlv_csv *r;
 	int rc;
 	*out = NULL;
-	if (!(r = calloc(1, sizeof(*r))))
+	if (!(r = mlv__calloc(1, sizeof(*r))))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	r->fd = fd;
-	if (!(r->name = strdup(name ? name : "-"))) {
+	if (!(r->name = mlv__strdup(name ? name : "-"))) {
 		free(r);
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	}

@@ -49,6 +49,9 @@ int mlv_error_set_errno(int code, int errnum, const char *fmt, ...)
 	len = strlen(tmp);
 	snprintf(tmp + len, sizeof(tmp) - len, ": %s", why);
 	memcpy(last_msg, tmp, sizeof(tmp));
+	/* Out of memory is not an I/O error: callers that check for MLV_ENOMEM see it. */
+	if (errnum == ENOMEM && code < 0)
+		code = MLV_ENOMEM;
 	last_code = code;
 	return code;
 }

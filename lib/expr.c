@@ -15,6 +15,8 @@
 #include "mlv/error.h"
 #include "mlv/expr.h"
 #include "mlv/stats.h"
+#include "alloc.h"
+#include "internal.h"
 
 enum node_op {
 	N_NUM, N_STR, N_BOOL, N_NULL, N_FIELD,
@@ -64,7 +66,7 @@ static int grow(void **arr, uint32_t *cap, uint32_t need, size_t elem)
 	ncap = *cap ? *cap : 16;
 	while (ncap < need)
 		ncap *= 2;
-	p = realloc(*arr, (size_t)ncap * elem);
+	p = mlv__realloc(*arr, (size_t)ncap * elem);
 	if (!p)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	*arr = p;
@@ -245,8 +247,21 @@ static int lex_string(struct parser *p, mlv_buf *out)
 	mlv_buf_clear(out);
 	for (;;) {
 		size_t run = i;
-		while (i < p->len && p->src[i] != q && p->src[i] != '\\')
+		while (i < p->len && p->src[i] != q && p->src[i] != '\\') {
+			/*
+			 * Only UTF-8: format writes strings as JSON, which has no
+			 * way to spell a stray byte, so it could not give it back.
+			 */
+			if ((unsigned char)p->src[i] >= 0x80) {
+				size_t n = mlv__utf8_len((const unsigned char *)p->src + i, p->len - i);
+				if (!n)
+					return syntax_error(p, i, "invalid UTF-8 byte 0x%02x in string",
+						(unsigned char)p->src[i]);
+				i += n;
+				continue;
+			}
 			i++;
+		}
 		if ((rc = mlv_buf_put(out, p->src + run, i - run)))
 			return rc;
 		if (i >= p->len)
@@ -561,7 +576,7 @@ static int intern_field(struct parser *p, uint32_t *out)
 
 	if (e->nfields * 2 >= p->hashcap) {
 		uint32_t ncap = p->hashcap ? p->hashcap * 2 : 64;
-		uint32_t *nh = calloc(ncap, sizeof(*nh));
+		uint32_t *nh = mlv__calloc(ncap, sizeof(*nh));
 		if (!nh)
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		for (uint32_t f = 0; f < e->nfields; f++) {
@@ -888,7 +903,7 @@ int mlv_expr_parse(mlv_expr **out, const char *src)
 	if (p.len > MLV_EXPR_MAX_SOURCE)
 		return mlv_error_set(MLV_EINVALID, "expression is longer than %d bytes",
 				     MLV_EXPR_MAX_SOURCE);
-	e = calloc(1, sizeof(*e));
+	e = mlv__calloc(1, sizeof(*e));
 	if (!e)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	p.e = e;

@@ -23,6 +23,7 @@
 #include "internal.h"
 #include "mlv/git.h"
 #include "mlv/pointer.h"
+#include "alloc.h"
 
 /* Pointer files larger than this are not pointers (pointer.c reads at most as much). */
 #define POINTER_MAX (64 * 1024)
@@ -98,7 +99,7 @@ int mlv_repo_open(mlv_repo **out, const char *dir)
 	*out = NULL;
 	if ((rc = ensure_init()) != 0)
 		return rc;
-	if (!(r = calloc(1, sizeof(*r))))
+	if (!(r = mlv__calloc(1, sizeof(*r))))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	/* FROM_ENV: GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE... as git itself (hooks set them). */
 	grc = git_repository_open_ext(&r->git, dir, GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
@@ -114,7 +115,7 @@ int mlv_repo_open(mlv_repo **out, const char *dir)
 		rc = mlv_error_set(MLV_ENOTFOUND, "'%s' is not in a git work tree (the repository is bare)", dir);
 		goto done;
 	}
-	if (!(r->workdir = realpath(wd, NULL))) {
+	if (!(r->workdir = mlv__realpath(wd))) {
 		rc = mlv_error_set_errno(MLV_EIO, errno, "cannot resolve the git work tree '%s'", wd);
 		goto done;
 	}
@@ -187,7 +188,7 @@ int mlv_repo_relpath(mlv_repo *repo, const char *cwd, const char *arg, char **ou
 		rc = mlv_error_set(MLV_EINVALID, "'%s' is outside the git work tree '%s'", arg, repo->workdir);
 		goto done;
 	}
-	if (!(*out = strdup(rest)))
+	if (!(*out = mlv__strdup(rest)))
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 done:
 	mlv_buf_release(&full);
@@ -703,7 +704,7 @@ static int roots_other(struct roots *r, git_repository *g, const char *what)
 	if (rc == 0)
 		rc = roots_index(r, g);
 	/* its pointer files, unless it is the work tree the caller walks itself, or gone */
-	if (rc == 0 && wd && (real = realpath(wd, NULL)) && strcmp(real, r->repo->workdir))
+	if (rc == 0 && wd && (real = mlv__realpath(wd)) && strcmp(real, r->repo->workdir))
 		rc = mlv_worktree_pointer_roots(real, r->emit, r->payload, &r->skipped);
 	free(real);
 	return rc;
@@ -1015,7 +1016,7 @@ int mlv_repo_hooks_dir(mlv_repo *repo, char **out)
 		size_t n = strlen(buf.ptr);
 		while (n > 1 && buf.ptr[n - 1] == '/')
 			n--;
-		if (!(*out = strndup(buf.ptr, n)))
+		if (!(*out = mlv__strndup(buf.ptr, n)))
 			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 	}
 done:
@@ -1035,7 +1036,7 @@ static int config_string(git_config *cfg, const char *key, char **out)
 	}
 	if (grc < 0)
 		return git_fail(MLV_ERROR, "cannot read %s", key);
-	if (*buf.ptr && !(*out = strdup(buf.ptr))) {
+	if (*buf.ptr && !(*out = mlv__strdup(buf.ptr))) {
 		git_buf_dispose(&buf);
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	}
@@ -1051,9 +1052,9 @@ int mlv_repo_identity(mlv_repo *repo, char **name, char **email)
 
 	*name = *email = NULL;
 	/* As git: GIT_AUTHOR_* first, then the configuration. */
-	if ((env = getenv("GIT_AUTHOR_NAME")) && *env && !(*name = strdup(env)))
+	if ((env = getenv("GIT_AUTHOR_NAME")) && *env && !(*name = mlv__strdup(env)))
 		goto oom;
-	if ((env = getenv("GIT_AUTHOR_EMAIL")) && *env && !(*email = strdup(env)))
+	if ((env = getenv("GIT_AUTHOR_EMAIL")) && *env && !(*email = mlv__strdup(env)))
 		goto oom;
 	if ((!*name || !*email) && repo) {
 		if (git_repository_config_snapshot(&cfg, repo->git) < 0) {
@@ -1077,7 +1078,7 @@ int mlv_repo_identity(mlv_repo *repo, char **name, char **email)
 	if (!*name || !*email) {
 		struct passwd *pw = getpwuid(getuid());
 		const char *user = pw && pw->pw_name ? pw->pw_name : "unknown";
-		if (!*name && !(*name = strdup(user)))
+		if (!*name && !(*name = mlv__strdup(user)))
 			goto oom;
 		if (!*email) {
 			char host[256] = "localhost";

@@ -14,6 +14,9 @@
  */
 #define MLV_TMP_PREFIX ".mlv-tmp-"
 
+/* Length of the valid UTF-8 sequence at P (at most LEFT > 0 bytes), or 0 (buf.c). */
+size_t mlv__utf8_len(const unsigned char *p, size_t left);
+
 /* ---- content-defined chunking (chunker.c) ---- */
 
 /*

@@ -16,6 +16,7 @@
 #include "mlv/io.h"
 #include "mlv/error.h"
 #include "mlv/buf.h"
+#include "alloc.h"
 
 static struct {
 	int loaded;
@@ -213,7 +214,7 @@ int mlv_io_fsync_dir(const char *dir)
 	const char *target = dir;
 	if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
 		char *slash;
-		copy = strdup(dir);
+		copy = mlv__strdup(dir);
 		if (!copy)
 			return -ENOMEM;
 		slash = strrchr(copy, '/');

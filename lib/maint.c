@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <zstd.h>
 #include "internal.h"
+#include "alloc.h"
 
 /* ---- listing pack files ---- */
 
@@ -66,14 +67,14 @@ static int packs_list(mlv_store *st, MDB_txn *txn, struct packlist *out)
 			continue;
 		if (out->n == alloc) {
 			size_t na = alloc ? alloc * 2 : 16;
-			struct packfile *nv = realloc(out->v, na * sizeof(*nv));
+			struct packfile *nv = mlv__realloc(out->v, na * sizeof(*nv));
 			if (!nv)
 				goto nomem;
 			out->v = nv;
 			alloc = na;
 		}
 		struct packfile *pf = &out->v[out->n];
-		if (!(pf->name = strdup(de->d_name)))
+		if (!(pf->name = mlv__strdup(de->d_name)))
 			goto nomem;
 		pf->num = UINT32_MAX;
 		pf->size = (uint64_t)sb.st_size;
@@ -154,7 +155,7 @@ static int pack_walk(const char *path, entry_fn cb, void *payload)
 		if (h.stored_len > cap) {
 			free(data);
 			cap = h.stored_len;
-			if (!(data = malloc(cap))) {
+			if (!(data = mlv__malloc(cap))) {
 				rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 				goto done;
 			}
@@ -234,14 +235,20 @@ static int fsck_chunks(struct fsck *f, MDB_txn *txn)
 		memcpy(id.id, k.mv_data, MLV_OID_RAWSZ);
 		f->res->chunks++;
 		mlv__pack_fds_trim(f->st);
-		if (mlv__chunk_read(f->st, txn, &id, f->buf, &n, f->scratch)) {
+		if ((rc = mlv__chunk_read(f->st, txn, &id, f->buf, &n, f->scratch))) {
+			/* Out of memory says nothing of the store: stop rather than report damage. */
+			if (rc == MLV_ENOMEM)
+				break;
 			problem(f, "corrupt-chunk", &id, "%s", mlv_error_last());
-			mlv__oidmap_put(&f->bad_chunks, &id, 1);
+			if ((rc = mlv__oidmap_put(&f->bad_chunks, &id, 1)))
+				break;
 			continue;
 		}
 		f->res->bytes += n;
 	}
 	mdb_cursor_close(cur);
+	if (rc == MLV_ENOMEM)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	return rc == MDB_NOTFOUND ? 0 : mlv__index_error(rc, "read");
 }
 
@@ -266,9 +273,12 @@ static int fsck_objects(struct fsck *f, MDB_txn *txn)
 		memcpy(id.id, k.mv_data, MLV_OID_RAWSZ);
 		f->res->objects++;
 		mlv__pack_fds_trim(f->st);
-		if (mlv__manifest_read(f->st, txn, &id, &rec, &m)) {
+		if ((rc = mlv__manifest_read(f->st, txn, &id, &rec, &m))) {
+			if (rc == MLV_ENOMEM)
+				break;
 			problem(f, "corrupt-object", &id, "%s", mlv_error_last());
-			mlv__oidmap_put(&f->bad_objects, &id, 1);
+			if ((rc = mlv__oidmap_put(&f->bad_objects, &id, 1)))
+				break;
 			continue;
 		}
 		for (uint32_t i = 0; i < m.nchunks && !bad; i++) {
@@ -296,11 +306,14 @@ static int fsck_objects(struct fsck *f, MDB_txn *txn)
 			problem(f, "corrupt-object", &id, "object %s: its only chunk has a different id", mlv_oid_fmt(hex, &id));
 			bad = 1;
 		}
-		if (bad)
-			mlv__oidmap_put(&f->bad_objects, &id, 1);
+		rc = bad ? mlv__oidmap_put(&f->bad_objects, &id, 1) : 0;
 		mlv__manifest_release(&m);
+		if (rc)
+			break;
 	}
 	mdb_cursor_close(cur);
+	if (rc == MLV_ENOMEM)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	return rc == MDB_NOTFOUND ? 0 : mlv__index_error(rc, "read");
 }
 
@@ -322,15 +335,20 @@ static int fsck_graph(struct fsck *f, MDB_txn *txn)
 		if (mlv__oidmap_get(&f->bad_objects, &id))
 			continue;
 		mlv__pack_fds_trim(f->st);
-		if (f->opts->full && mlv_object_verify(f->st, &id)) {
+		if (f->opts->full && (rc = mlv_object_verify(f->st, &id))) {
+			if (rc == MLV_ENOMEM)
+				break;
 			problem(f, "corrupt-object", &id, "%s", mlv_error_last());
-			mlv__oidmap_put(&f->bad_objects, &id, 1);
+			if ((rc = mlv__oidmap_put(&f->bad_objects, &id, 1)))
+				break;
 			continue;
 		}
 		if (!(rec.types & (1u << MLV_OBJ_TREE)))
 			continue;
 		mlv_tree *t = NULL;
-		if (mlv_tree_read(&t, f->st, &id)) {
+		if ((rc = mlv_tree_read(&t, f->st, &id))) {
+			if (rc == MLV_ENOMEM)
+				break;
 			problem(f, "bad-tree", &id, "%s", mlv_error_last());
 			continue;
 		}
@@ -349,6 +367,8 @@ static int fsck_graph(struct fsck *f, MDB_txn *txn)
 		mlv_tree_free(t);
 	}
 	mdb_cursor_close(cur);
+	if (rc == MLV_ENOMEM)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	mlv_error_clear();
 	return rc == MDB_NOTFOUND ? 0 : mlv__index_error(rc, "read");
 }
@@ -368,7 +388,7 @@ int mlv_fsck(mlv_store *st, const mlv_fsck_opts *opts, mlv_fsck_result *out)
 	 */
 	if ((rc = mlv__lock(st->lockfd_gc, 0, "the store (gc is running)")))
 		return rc;
-	if (!(f.buf = malloc(MLV_CHUNK_MAX)) || !(f.scratch = malloc(ZSTD_compressBound(MLV_CHUNK_MAX)))) {
+	if (!(f.buf = mlv__malloc(MLV_CHUNK_MAX)) || !(f.scratch = mlv__malloc(ZSTD_compressBound(MLV_CHUNK_MAX)))) {
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -382,9 +402,13 @@ int mlv_fsck(mlv_store *st, const mlv_fsck_opts *opts, mlv_fsck_result *out)
 			goto done;
 		}
 		out->packs++;
-		if (pack_walk(path, walk_structure, NULL) && pl.v[i].num != UINT32_MAX)
-			problem(&f, "bad-pack", NULL, "pack %s: %s", pl.v[i].name, mlv_error_last());
+		rc = pack_walk(path, walk_structure, NULL);
 		free(path);
+		if (rc == MLV_ENOMEM)
+			goto done;
+		if (rc && pl.v[i].num != UINT32_MAX)
+			problem(&f, "bad-pack", NULL, "pack %s: %s", pl.v[i].name, mlv_error_last());
+		rc = 0;
 	}
 	/*
 	 * An index that lists none of the packs and was not made by init was
@@ -554,7 +578,7 @@ int mlv_index_rebuild(mlv_store *st, uint64_t *objects, uint64_t *chunks, uint64
 	/* No writer may commit while the index is replaced. */
 	if ((rc = mlv__lock(st->lockfd_gc, 1, "the store")))
 		return rc;
-	if (!(c.r.buf = malloc(MLV_CHUNK_MAX))) {
+	if (!(c.r.buf = mlv__malloc(MLV_CHUNK_MAX))) {
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -597,7 +621,7 @@ static int gc_push(void *payload, const mlv_oid *oid)
 		return MLV_ENOMEM;
 	if (g->nstack == g->astack) {
 		size_t n = g->astack ? g->astack * 2 : 256;
-		mlv_oid *s = realloc(g->stack, n * sizeof(*s));
+		mlv_oid *s = mlv__realloc(g->stack, n * sizeof(*s));
 		if (!s)
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		g->stack = s;
@@ -777,7 +801,7 @@ static int grow(void **arr, size_t *alloc, size_t need, size_t elem)
 	size_t n = *alloc ? *alloc * 2 : 64;
 	while (n < need)
 		n *= 2;
-	void *p = realloc(*arr, n * elem);
+	void *p = mlv__realloc(*arr, n * elem);
 	if (!p)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	*arr = p;
@@ -935,7 +959,7 @@ int mlv_gc(mlv_store *st, const mlv_gc_opts *opts, mlv_gc_result *out)
 		uint64_t off = MLV_PACK_HDRSZ;
 		unsigned char head[MLV_PACK_HDRSZ] = MLV_PACK_MAGIC;
 		int err;
-		if (!(buf = malloc(MLV_ENTRY_HDRSZ + ZSTD_compressBound(MLV_CHUNK_MAX)))) {
+		if (!(buf = mlv__malloc(MLV_ENTRY_HDRSZ + ZSTD_compressBound(MLV_CHUNK_MAX)))) {
 			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 			goto done;
 		}
@@ -991,7 +1015,7 @@ int mlv_gc(mlv_store *st, const mlv_gc_opts *opts, mlv_gc_result *out)
 					struct mlv_object_rec rec;
 					mlv__object_rec_decode(&rec, &v);
 					size_t len = MLV_ENTRY_HDRSZ + 56 + (size_t)rec.nchunks * MLV_OID_RAWSZ;
-					unsigned char *mb = malloc(len);
+					unsigned char *mb = mlv__malloc(len);
 					if (!mb) {
 						rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 						goto done;

@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 #include "internal.h"
 #include "pool.h"
+#include "alloc.h"
 
 #define READ_BLOCK (8u << 20)
 #define WBUF_SIZE (4u << 20)
@@ -121,7 +122,7 @@ void mlv_writer_set_cache(mlv_writer *w, const mlv_file_cache *cache) { w->cache
 
 int mlv_writer_new(mlv_writer **out, mlv_store *st)
 {
-	mlv_writer *w = calloc(1, sizeof(*w));
+	mlv_writer *w = mlv__calloc(1, sizeof(*w));
 	int rc;
 	*out = NULL;
 	if (!w)
@@ -206,7 +207,7 @@ static int pack_start(mlv_writer *w)
 		return 0;
 	if (w->write_err)
 		return mlv_error_set(MLV_EIO, "cannot write to the store after an earlier failure");
-	if (!w->wbuf && !(w->wbuf = malloc(WBUF_SIZE)))
+	if (!w->wbuf && !(w->wbuf = mlv__malloc(WBUF_SIZE)))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	mlv_buf_clear(&w->tmppath);
 	if (mlv_buf_printf(&w->tmppath, "%s/pack-XXXXXX", w->st->tmpdir))
@@ -302,7 +303,7 @@ static int grow_array(void **arr, size_t *alloc, size_t need, size_t elem)
 	size_t n = *alloc ? *alloc : 64;
 	while (n < need)
 		n *= 2;
-	void *p = realloc(*arr, n * elem);
+	void *p = mlv__realloc(*arr, n * elem);
 	if (!p)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	*arr = p;
@@ -323,7 +324,7 @@ static int block_prepare(mlv_writer *w, struct block *b, const struct block *pre
 	b->pos = 0;
 	if (fd >= 0) {
 		ssize_t n;
-		if (!b->buf && !(b->buf = malloc(READ_BLOCK + MLV_CHUNK_MAX)))
+		if (!b->buf && !(b->buf = mlv__malloc(READ_BLOCK + MLV_CHUNK_MAX)))
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		if (carry)
 			memcpy(b->buf, prev->data + prev->pos, carry);
@@ -364,7 +365,7 @@ static int block_prepare(mlv_writer *w, struct block *b, const struct block *pre
 	b->whole = !(first && b->eof && b->ntasks <= 1);
 	if (need > b->arena_cap) {
 		free(b->arena);
-		if (!(b->arena = malloc(need))) {
+		if (!(b->arena = mlv__malloc(need))) {
 			b->arena_cap = 0;
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		}
@@ -417,7 +418,7 @@ static int block_write(mlv_writer *w, struct block *b, mlv_oid **ids, size_t *ni
 	if ((rc = grow_array((void **)ids, aids, *nids + b->ntasks, sizeof(mlv_oid))) ||
 	    (rc = grow_array((void **)&b->hdrs, &b->ahdrs, b->ntasks * MLV_ENTRY_HDRSZ + 1, 1)))
 		return rc;
-	if (!(iov = malloc((b->ntasks * 2 + 1) * sizeof(*iov))))
+	if (!(iov = mlv__malloc((b->ntasks * 2 + 1) * sizeof(*iov))))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	for (size_t i = 0; i < b->ntasks; i++) {
 		struct task *t = &b->tasks[i];
@@ -498,8 +499,10 @@ static int finish_object(mlv_writer *w, const mlv_oid *oid, mlv_objtype type, ui
 	if (!exists || new_type) {
 		struct mlv_manifest m = { type, size, (uint32_t)nids, (mlv_oid *)ids };
 		mlv_buf mb = MLV_BUF_INIT;
-		if ((rc = mlv__manifest_encode(&mb, &m)))
+		if ((rc = mlv__manifest_encode(&mb, &m))) {
+			mlv_buf_release(&mb);
 			return rc;
+		}
 		struct mlv_entry_hdr h = { MLV_ENTRY_MANIFEST, MLV_COMP_RAW, (uint32_t)mb.size, (uint32_t)mb.size, *oid };
 		uint64_t off;
 		rc = pack_entry(w, &h, mb.ptr, &off);
@@ -594,8 +597,18 @@ int mlv_object_validate(const void *data, size_t len, mlv_objtype type, const ch
 			return mlv_error_set(MLV_EINVALID, "'%s' is not a valid tree: %s", what, mlv_error_last());
 	} else if (type == MLV_OBJ_JSON) {
 		const char *end = NULL, *p = data;
-		cJSON *j = cJSON_ParseWithLengthOpts(p, len, &end, 0);
+		int nomem;
+		/* JSON is UTF-8 (as mlv_json_canonical requires): no stray bytes in a record */
+		for (size_t i = 0; i < len;) {
+			size_t n = mlv__utf8_len((const unsigned char *)p + i, len - i);
+			if (!n)
+				return mlv_error_set(MLV_EINVALID, "'%s' is not valid JSON (invalid UTF-8 at byte %zu)", what, i);
+			i += n;
+		}
+		cJSON *j = mlv__json_parse(p, len, &end, &nomem);
 		size_t at = end ? (size_t)(end - p) : 0;
+		if (!j && nomem)
+			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		if (!j)
 			return mlv_error_set(MLV_EINVALID, "'%s' is not valid JSON (at byte %zu)", what, at);
 		cJSON_Delete(j);
@@ -799,7 +812,7 @@ static int sfile_store(mlv_writer *w, struct sfile *f)
 	int rc = 0;
 	if (f->rc)
 		return mlv_error_set(f->rc, "%s", f->err);
-	if (!(ids = malloc((f->ntasks ? f->ntasks : 1) * sizeof(*ids))))
+	if (!(ids = mlv__malloc((f->ntasks ? f->ntasks : 1) * sizeof(*ids))))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	for (size_t i = 0; i < f->ntasks; i++) {
 		struct task *t = &f->tasks[i];
@@ -854,7 +867,7 @@ static int store_small_files(mlv_writer *w, struct sfile *v, size_t n)
 		w->fpool = NULL;
 	/* two batches' memory, reused: one being read by the pool, one being written to the pack */
 	for (int i = 0; i < 2 && !w->fmem[i]; i++)
-		if (!(w->fmem[i] = malloc(FMEM_SIZE)))
+		if (!(w->fmem[i] = mlv__malloc(FMEM_SIZE)))
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 	for (;;) {
 		size_t end = start, bytes = 0, abytes = 0;
@@ -953,7 +966,7 @@ static int add_dir_fd(mlv_writer *w, mlv_oid *out, int dirfd, const char *path,
 		    (rc = grow_array((void **)&sbs, &asbs, tree.n + 1, sizeof(*sbs))))
 			goto done;
 		memset(&tree.entries[tree.n], 0, sizeof(*tree.entries));
-		if (!(tree.entries[tree.n].name = strdup(de->d_name))) {
+		if (!(tree.entries[tree.n].name = mlv__strdup(de->d_name))) {
 			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 			goto done;
 		}
@@ -987,7 +1000,7 @@ static int add_dir_fd(mlv_writer *w, mlv_oid *out, int dirfd, const char *path,
 				f->name = e->name;
 				f->sb = *sb;
 				f->entry = e;
-				if (!(f->path = strdup(sub.ptr))) {
+				if (!(f->path = mlv__strdup(sub.ptr))) {
 					rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 					goto done;
 				}
@@ -1384,7 +1397,7 @@ static void read_task(void *arg, size_t i)
 static int read_parallel(mlv_store *st, MDB_txn *txn, const mlv_oid *oid, const struct mlv_manifest *m,
 	mlv_sink_fn sink, void *payload, mlv_hasher *h, uint64_t *total, int verify)
 {
-	struct rtask *t = calloc(2 * READ_BATCH, sizeof(*t));
+	struct rtask *t = mlv__calloc(2 * READ_BATCH, sizeof(*t));
 	unsigned char *mem = NULL;
 	struct mlv_pool *pool = NULL;
 	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -1393,7 +1406,7 @@ static int read_parallel(mlv_store *st, MDB_txn *txn, const mlv_oid *oid, const 
 	size_t scr = ZSTD_compressBound(MLV_CHUNK_MAX);
 	struct rbatch b[2];
 	char hex[MLV_OID_HEXSZ + 1];
-	if (!t || !(mem = malloc(2 * READ_BATCH * (MLV_CHUNK_MAX + scr))) || mlv__pool_new(&pool)) {
+	if (!t || !(mem = mlv__malloc(2 * READ_BATCH * (MLV_CHUNK_MAX + scr))) || mlv__pool_new(&pool)) {
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -1487,7 +1500,7 @@ static int read_object(mlv_store *st, const mlv_oid *oid, mlv_sink_fn sink, void
 		if ((rc = read_parallel(st, txn, oid, &m, sink, payload, h, &total, !private_sink)))
 			goto done;
 	} else {
-		if (!(buf = malloc(MLV_CHUNK_MAX)) || !(scratch = malloc(ZSTD_compressBound(MLV_CHUNK_MAX)))) {
+		if (!(buf = mlv__malloc(MLV_CHUNK_MAX)) || !(scratch = mlv__malloc(ZSTD_compressBound(MLV_CHUNK_MAX)))) {
 			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 			goto done;
 		}

@@ -16,6 +16,7 @@
 #include "mlv/oid.h"
 #include "mlv/error.h"
 #include "mlv/io.h"
+#include "alloc.h"
 
 struct mlv_hasher {
 	SHA256_CTX ctx;
@@ -87,7 +88,7 @@ void mlv_hash_buf(mlv_oid *out, const void *data, size_t len)
 
 int mlv_hasher_new(mlv_hasher **out)
 {
-	mlv_hasher *h = calloc(1, sizeof(*h));
+	mlv_hasher *h = mlv__calloc(1, sizeof(*h));
 	if (!h)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	SHA256_Init(&h->ctx);
@@ -119,7 +120,7 @@ int mlv_hash_fd(mlv_oid *out, uint64_t *size_out, int fd, const char *what)
 	int rc;
 	if ((rc = mlv_hasher_new(&h)))
 		return rc;
-	if (!(buf = malloc(BLOCK))) {
+	if (!(buf = mlv__malloc(BLOCK))) {
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 		goto done;
 	}

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "alloc.h"
 
 static size_t oidmap_hash(const mlv_oid *id)
 {
@@ -26,7 +27,7 @@ int mlv__oidmap_put(struct mlv_oidmap *m, const mlv_oid *id, size_t val)
 {
 	if ((m->n + 1) * 2 > m->cap) {
 		size_t ncap = m->cap ? m->cap * 2 : 1024;
-		struct mlv_oidmap_slot *ns = calloc(ncap, sizeof(*ns));
+		struct mlv_oidmap_slot *ns = mlv__calloc(ncap, sizeof(*ns));
 		if (!ns)
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		for (size_t i = 0; i < m->cap; i++) {

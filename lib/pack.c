@@ -9,6 +9,7 @@
 #include <string.h>
 #include <zstd.h>
 #include "internal.h"
+#include "alloc.h"
 
 static uint32_t hdr_check(const unsigned char *p)
 {
@@ -93,7 +94,7 @@ int mlv__manifest_decode(struct mlv_manifest *m, const unsigned char *p, size_t 
 	m->type = (mlv_objtype)p[0];
 	m->size = mlv__get_u64(p + 8);
 	m->nchunks = n;
-	if (n && !(m->chunks = malloc((size_t)n * sizeof(mlv_oid))))
+	if (n && !(m->chunks = mlv__malloc((size_t)n * sizeof(mlv_oid))))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	if (n)
 		memcpy(m->chunks, p + 24, (size_t)n * MLV_OID_RAWSZ);
@@ -127,9 +128,10 @@ int mlv__chunk_decode_v(ZSTD_DCtx *dctx_in, unsigned char *out, const struct mlv
 	} else {
 		/*
 		 * Bounded: the output buffer is the declared size (at most
-		 * MLV_CHUNK_MAX), the frame must declare exactly that size, and
-		 * the window is limited, so a hostile frame cannot make us
-		 * allocate or write more.
+		 * MLV_CHUNK_MAX) and the frame must declare exactly that size.
+		 * One-shot decoding uses that buffer as its window, so whatever
+		 * window a hostile frame declares, nothing more is allocated or
+		 * written (the context's window limit bounds streaming use).
 		 */
 		static _Thread_local ZSTD_DCtx *tls_dctx; /* for the calling thread; pool threads pass their own */
 		ZSTD_DCtx *dctx = dctx_in;
@@ -242,13 +244,14 @@ int mlv__manifest_read(mlv_store *st, MDB_txn *txn, const mlv_oid *oid,
 	if (h.kind != MLV_ENTRY_MANIFEST || mlv_oid_cmp(&h.id, oid) ||
 	    (size_t)h.stored_len != 56 + (size_t)rec->nchunks * MLV_OID_RAWSZ)
 		return mlv_error_set(MLV_ECORRUPT, "object %s: the pack entry does not match the index", mlv_oid_fmt(hex, oid));
-	if (!(buf = malloc(h.stored_len)))
+	if (!(buf = mlv__malloc(h.stored_len)))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	n = mlv_io_pread_full(fd, buf, h.stored_len, (off_t)(rec->offset + MLV_ENTRY_HDRSZ));
 	if (n != (ssize_t)h.stored_len) {
 		rc = mlv_error_set(MLV_ECORRUPT, "object %s: its pack is truncated", mlv_oid_fmt(hex, oid));
 	} else if ((rc = mlv__manifest_decode(m, buf, h.stored_len))) {
-		rc = mlv_error_set(MLV_ECORRUPT, "object %s: %s", mlv_oid_fmt(hex, oid), mlv_error_last());
+		if (rc != MLV_ENOMEM) /* out of memory says nothing of the object */
+			rc = mlv_error_set(MLV_ECORRUPT, "object %s: %s", mlv_oid_fmt(hex, oid), mlv_error_last());
 	} else if (m->size != rec->size || !(rec->types & (1u << m->type))) {
 		mlv__manifest_release(m);
 		rc = mlv_error_set(MLV_ECORRUPT, "object %s: the manifest does not match the index", mlv_oid_fmt(hex, oid));

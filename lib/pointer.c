@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
+#include "alloc.h"
 #include "mlv/pointer.h"
 #include "mlv/error.h"
 #include "mlv/io.h"
@@ -34,10 +35,13 @@ static int get_count(uint64_t *out, const cJSON *obj, const char *key, const cha
 int mlv_pointer_parse(mlv_pointer *out, const char *data, size_t len, const char *what)
 {
 	const char *end = NULL;
-	cJSON *j = cJSON_ParseWithLengthOpts(data, len, &end, 0);
+	int nomem;
+	cJSON *j = mlv__json_parse(data, len, &end, &nomem);
 	const cJSON *kind, *oid;
 	int rc = 0;
 	memset(out, 0, sizeof(*out));
+	if (!j && nomem)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	if (!j) {
 		size_t at = end ? (size_t)(end - data) : 0;
 		return mlv_error_set(MLV_EINVALID, "pointer '%s' is not valid JSON (at byte %zu)", what, at);

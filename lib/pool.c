@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "pool.h"
+#include "alloc.h"
 
 struct mlv_pool {
 	pthread_mutex_t mu;
@@ -73,14 +74,14 @@ int mlv__pool_new(struct mlv_pool **out)
 
 int mlv__pool_new_n(struct mlv_pool **out, int want)
 {
-	struct mlv_pool *p = calloc(1, sizeof(*p));
+	struct mlv_pool *p = mlv__calloc(1, sizeof(*p));
 	*out = NULL;
 	if (!p)
 		return -1;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
-	if (want && !(p->threads = calloc((size_t)want, sizeof(pthread_t)))) {
+	if (want && !(p->threads = mlv__calloc((size_t)want, sizeof(pthread_t)))) {
 		free(p);
 		return -1;
 	}

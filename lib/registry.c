@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cjson/cJSON.h>
+#include "alloc.h"
 #include "internal.h"
 #include "mlv/expr.h"
 #include "mlv/registry.h"
@@ -860,7 +861,7 @@ int mlv_registry_resolve(mlv_store *st, const char *spec, mlv_model_version *out
 				spec, spec, spec, spec);
 		}
 		{
-			char *n = strndup(spec, (size_t)(at - spec));
+			char *n = mlv__strndup(spec, (size_t)(at - spec));
 			rc = n ? mlv_registry_check_name(n) : MLV_ENOMEM;
 			free(n);
 			if (rc)
@@ -1080,12 +1081,12 @@ static int idlist_add(struct idlist *l, const mlv_oid *id, uint64_t seq)
 {
 	if (l->n == l->a) {
 		size_t na = l->a ? l->a * 2 : 64;
-		mlv_oid *v = realloc(l->v, na * sizeof(*v));
+		mlv_oid *v = mlv__realloc(l->v, na * sizeof(*v));
 		uint64_t *s;
 		if (!v)
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		l->v = v;
-		if (!(s = realloc(l->seq, na * sizeof(*s))))
+		if (!(s = mlv__realloc(l->seq, na * sizeof(*s))))
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		l->seq = s;
 		l->a = na;
@@ -1186,7 +1187,7 @@ static int kvs_set(struct kvs *l, const char *k, size_t klen, const char *s, dou
 	if (!e) {
 		if (l->n == l->a) {
 			size_t na = l->a ? l->a * 2 : 16;
-			struct kv *v = realloc(l->v, na * sizeof(*v));
+			struct kv *v = mlv__realloc(l->v, na * sizeof(*v));
 			if (!v)
 				return mlv_error_set(MLV_ENOMEM, "out of memory");
 			l->v = v;
@@ -1194,12 +1195,12 @@ static int kvs_set(struct kvs *l, const char *k, size_t klen, const char *s, dou
 		}
 		e = &l->v[l->n++];
 		memset(e, 0, sizeof(*e));
-		if (!(e->k = strndup(k, klen)))
+		if (!(e->k = mlv__strndup(k, klen)))
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 	}
 	e->is_num = is_num;
 	e->num = num;
-	if (s && !(e->s = strdup(s)))
+	if (s && !(e->s = mlv__strdup(s)))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	return 0;
 }
@@ -1320,7 +1321,7 @@ static int take_run(struct reg *r, const char *runid, const mlv_oid *recid, cons
 	}
 	c = cJSON_GetObjectItemCaseSensitive(j, "deps");
 	{
-		char *s = cJSON_IsArray(c) ? cJSON_PrintUnformatted(c) : strdup("[]");
+		char *s = cJSON_IsArray(c) ? cJSON_PrintUnformatted(c) : mlv__strdup("[]");
 		if (!s) {
 			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 			goto done;
@@ -1536,7 +1537,7 @@ int mlv_policy_load(mlv_policy **out, const char *path)
 	ssize_t n;
 
 	*out = NULL;
-	if (!(p = calloc(1, sizeof(*p))))
+	if (!(p = mlv__calloc(1, sizeof(*p))))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
@@ -1599,7 +1600,7 @@ int mlv_policy_load(mlv_policy **out, const char *path)
 		goto done;
 	}
 	cJSON_ArrayForEach(a, pol) p->n++;
-	if (p->n && !(p->v = calloc(p->n, sizeof(*p->v)))) {
+	if (p->n && !(p->v = mlv__calloc(p->n, sizeof(*p->v)))) {
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -1612,7 +1613,7 @@ int mlv_policy_load(mlv_policy **out, const char *path)
 				rc = mlv_error_set(MLV_EINVALID, "'%s': policy.%s: %s", base, a->string, mlv_error_last());
 				goto done;
 			}
-			if (!(pa->alias = strdup(a->string))) {
+			if (!(pa->alias = mlv__strdup(a->string))) {
 				rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 				goto done;
 			}
@@ -1635,8 +1636,8 @@ int mlv_policy_load(mlv_policy **out, const char *path)
 					goto done;
 				}
 				cJSON_ArrayForEach(x, g) ng++;
-				pa->gates = calloc(ng ? ng : 1, sizeof(char *));
-				pa->exprs = calloc(ng ? ng : 1, sizeof(mlv_expr *));
+				pa->gates = mlv__calloc(ng ? ng : 1, sizeof(char *));
+				pa->exprs = mlv__calloc(ng ? ng : 1, sizeof(mlv_expr *));
 				if (!pa->gates || !pa->exprs) {
 					rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 					goto done;
@@ -1647,7 +1648,7 @@ int mlv_policy_load(mlv_policy **out, const char *path)
 							a->string, k);
 						goto done;
 					}
-					if (!(pa->gates[k] = strdup(x->valuestring))) {
+					if (!(pa->gates[k] = mlv__strdup(x->valuestring))) {
 						rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 						goto done;
 					}
@@ -1666,7 +1667,7 @@ int mlv_policy_load(mlv_policy **out, const char *path)
 					rc = mlv_error_set(MLV_EINVALID, "'%s': policy.%s.requires must name an alias", base, a->string);
 					goto done;
 				}
-				if (!(pa->requires = strdup(x->valuestring))) {
+				if (!(pa->requires = mlv__strdup(x->valuestring))) {
 					rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 					goto done;
 				}
@@ -1784,7 +1785,7 @@ static int holder_load(struct gatectx *g, MDB_txn *txn, const char *alias, struc
 	}
 	if (g->nh == g->ah) {
 		size_t na = g->ah ? g->ah * 2 : 8;
-		struct holder *v = realloc(g->h, na * sizeof(*v));
+		struct holder *v = mlv__realloc(g->h, na * sizeof(*v));
 		if (!v)
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		g->h = v;
@@ -1840,7 +1841,7 @@ static int gate_lookup(void *payload, const char *path, mlv_expr_value *out)
 		return MLV_ENOTFOUND; /* every alias was loaded before evaluation */
 	if (!h->held) {
 		if (!g->unheld)
-			g->unheld = strdup(alias);
+			g->unheld = mlv__strdup(alias);
 		return MLV_ENOTFOUND;
 	}
 	if (!strcmp(rest, "version")) {
@@ -2078,13 +2079,13 @@ int mlv_registry_promote(mlv_store *st, const mlv_promote_opts *o, mlv_promote_r
 	g.name = o->name;
 	if ((rc = mlv_registry_check_name(o->name)) || (rc = mlv_registry_check_alias(o->alias)))
 		return rc;
-	if (!(out->gates = calloc(nexprs ? nexprs : 1, sizeof(*out->gates))) ||
-	    !(exprs = calloc(nexprs ? nexprs : 1, sizeof(*exprs))))
+	if (!(out->gates = mlv__calloc(nexprs ? nexprs : 1, sizeof(*out->gates))) ||
+	    !(exprs = mlv__calloc(nexprs ? nexprs : 1, sizeof(*exprs))))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	/* parse every command-line gate first: a syntax error moves nothing */
 	for (int i = 0; i < o->ngates; i++) {
 		mlv_gate_result *gr = &out->gates[out->ngates++];
-		gr->expr = strdup(o->gates[i]);
+		gr->expr = mlv__strdup(o->gates[i]);
 		gr->source = "command line";
 		if ((rc = mlv_expr_parse(&exprs[i], o->gates[i]))) {
 			out->bad_gate = i;
@@ -2093,7 +2094,7 @@ int mlv_registry_promote(mlv_store *st, const mlv_promote_opts *o, mlv_promote_r
 	}
 	for (size_t i = 0; pa && i < pa->ngates; i++) {
 		mlv_gate_result *gr = &out->gates[out->ngates++];
-		gr->expr = strdup(pa->gates[i]);
+		gr->expr = mlv__strdup(pa->gates[i]);
 		gr->source = "policy";
 		exprs[o->ngates + i] = pa->exprs[i]; /* borrowed from the policy */
 	}
@@ -2279,12 +2280,12 @@ static int hist_one(void *payload, const MDB_val *k, const MDB_val *v)
 		return mlv_error_set(MLV_ECORRUPT, "registry entry of alias history is damaged (try 'mlv fsck --rebuild-index')");
 	if (h->n == h->a) {
 		size_t na = h->a ? h->a * 2 : 32;
-		uint32_t *nv = realloc(h->ver, na * sizeof(*nv));
+		uint32_t *nv = mlv__realloc(h->ver, na * sizeof(*nv));
 		unsigned char *nt;
 		if (!nv)
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		h->ver = nv;
-		if (!(nt = realloc(h->type, na)))
+		if (!(nt = mlv__realloc(h->type, na)))
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		h->type = nt;
 		h->a = na;
@@ -2313,7 +2314,7 @@ static size_t stack_below(const uint32_t *stack, size_t n)
 
 static int rollback_target(const struct hist *h, uint32_t *to)
 {
-	uint32_t *stack = malloc((h->n + 1) * sizeof(*stack));
+	uint32_t *stack = mlv__malloc((h->n + 1) * sizeof(*stack));
 	size_t n = 0, b;
 	if (!stack)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
@@ -2506,7 +2507,7 @@ static int heads_one(void *payload, const MDB_val *k, const MDB_val *v)
 	struct chain *c;
 	if (r->n == r->a) {
 		size_t na = r->a ? r->a * 2 : 16;
-		struct chain *nc = realloc(r->c, na * sizeof(*nc));
+		struct chain *nc = mlv__realloc(r->c, na * sizeof(*nc));
 		if (!nc)
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		r->c = nc;
@@ -2553,7 +2554,7 @@ static int replay_load(struct replay *r)
 			replay_problem(r, "bad-chain", &id, "the ref of model '%s' has seq %llu", c->name, (unsigned long long)want);
 			continue;
 		}
-		if (!(c->ev = calloc(want, sizeof(*c->ev))) || !(c->id = calloc(want, sizeof(*c->id)))) {
+		if (!(c->ev = mlv__calloc(want, sizeof(*c->ev))) || !(c->id = mlv__calloc(want, sizeof(*c->id)))) {
 			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 			break;
 		}
@@ -2687,19 +2688,19 @@ static int copy_one(void *payload, const MDB_val *k, const MDB_val *v)
 	struct kvcopy *c = payload;
 	if (c->n == c->a) {
 		size_t na = c->a ? c->a * 2 : 256;
-		MDB_val *nk = realloc(c->k, na * sizeof(*nk)), *nv;
+		MDB_val *nk = mlv__realloc(c->k, na * sizeof(*nk)), *nv;
 		if (!nk)
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		c->k = nk;
-		if (!(nv = realloc(c->v, na * sizeof(*nv))))
+		if (!(nv = mlv__realloc(c->v, na * sizeof(*nv))))
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		c->v = nv;
 		c->a = na;
 	}
 	c->k[c->n].mv_size = k->mv_size;
 	c->v[c->n].mv_size = v->mv_size;
-	c->k[c->n].mv_data = malloc(k->mv_size ? k->mv_size : 1);
-	c->v[c->n].mv_data = malloc(v->mv_size ? v->mv_size : 1);
+	c->k[c->n].mv_data = mlv__malloc(k->mv_size ? k->mv_size : 1);
+	c->v[c->n].mv_data = mlv__malloc(v->mv_size ? v->mv_size : 1);
 	if (!c->k[c->n].mv_data || !c->v[c->n].mv_data) {
 		free(c->k[c->n].mv_data);
 		free(c->v[c->n].mv_data);

@@ -27,6 +27,7 @@
 #include "mlv/git.h"
 #include "mlv/jsonscan.h"
 #include "mlv/run.h"
+#include "alloc.h"
 
 #define LOG_MAX (256u << 20)       /* a log larger than this is not read whole */
 #define METRICS_FILE_MAX (64u << 20)
@@ -157,7 +158,7 @@ static int canon_emit(mlv_buf *b, const cJSON *j)
 		int rc = 0;
 		for (c = j->child; c; c = c->next)
 			n++;
-		if (!(v = malloc((n ? n : 1) * sizeof(*v))))
+		if (!(v = mlv__malloc((n ? n : 1) * sizeof(*v))))
 			return MLV_ENOMEM;
 		for (i = 0, c = j->child; c; c = c->next)
 			v[i++] = (cJSON *)c;
@@ -172,16 +173,17 @@ static int canon_emit(mlv_buf *b, const cJSON *j)
 	return MLV_EINVALID;
 }
 
-static cJSON *json_parse(const char *in, size_t len, size_t *errpos)
+/* Parse IN as one JSON value; NULL with *NOMEM set when memory ran out. */
+static cJSON *json_parse(const char *in, size_t len, size_t *errpos, int *nomem)
 {
 	const char *end = NULL;
-	cJSON *j = cJSON_ParseWithLengthOpts(in, len, &end, 0);
+	cJSON *j = mlv__json_parse(in, len, &end, nomem);
 	if (!j) {
 		*errpos = end && end >= in ? (size_t)(end - in) : 0;
 		return NULL;
 	}
 	for (const char *p = end; p < in + len; p++)
-		if (!isspace((unsigned char)*p)) {
+		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') { /* JSON's white space, not isspace's */
 			cJSON_Delete(j);
 			*errpos = (size_t)(p - in);
 			return NULL;
@@ -192,8 +194,23 @@ static cJSON *json_parse(const char *in, size_t len, size_t *errpos)
 int mlv_json_canonical(mlv_buf *out, const char *in, size_t len)
 {
 	size_t pos = 0;
-	cJSON *j = json_parse(in, len, &pos);
+	int nomem;
+	cJSON *j;
 	int rc;
+	/*
+	 * JSON is UTF-8. cJSON passes stray bytes through, which the output
+	 * escapes as \u00XX, which read back is another character: the
+	 * canonical form would not be canonical.
+	 */
+	for (size_t i = 0; i < len;) {
+		size_t n = mlv__utf8_len((const unsigned char *)in + i, len - i);
+		if (!n)
+			return mlv_error_set(MLV_EINVALID, "not valid JSON (invalid UTF-8 at byte %zu)", i);
+		i += n;
+	}
+	j = json_parse(in, len, &pos, &nomem);
+	if (!j && nomem)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	if (!j)
 		return mlv_error_set(MLV_EINVALID, "not valid JSON (at byte %zu)", pos);
 	rc = canon_emit(out, j);
@@ -308,13 +325,14 @@ int mlv_run_log_metrics(const char *dir, const char *id, const char *const *kv, 
 		double v;
 		if ((rc = split_kv(kv[i], &eq, "metric")) || (rc = mlv_run_parse_metric(&v, kv[i] + eq + 1)))
 			goto done;
-		mlv_buf_puts(&b, "{\"t\":\"m\",\"k\":");
-		mlv_buf_put_json_string(&b, kv[i], eq);
-		mlv_buf_puts(&b, ",\"v\":");
-		put_num(&b, v);
-		if (step >= 0)
-			mlv_buf_printf(&b, ",\"s\":%lld", (long long)step);
-		mlv_buf_printf(&b, ",\"ms\":%lld}\n", (long long)ms);
+		/* A failed append must not leave a cut line to be written: check each. */
+		if (mlv_buf_puts(&b, "{\"t\":\"m\",\"k\":") || mlv_buf_put_json_string(&b, kv[i], eq) ||
+		    mlv_buf_puts(&b, ",\"v\":") || put_num(&b, v) ||
+		    (step >= 0 && mlv_buf_printf(&b, ",\"s\":%lld", (long long)step)) ||
+		    mlv_buf_printf(&b, ",\"ms\":%lld}\n", (long long)ms)) {
+			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+			goto done;
+		}
 	}
 	if (!b.ptr) {
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
@@ -358,16 +376,16 @@ static int kvlist_add(struct kvlist *l, const char *k, size_t klen, const char *
 {
 	if (l->n == l->alloc) {
 		size_t na = l->alloc ? l->alloc * 2 : 8;
-		char **nk = realloc(l->k, na * sizeof(*nk)), **nv;
+		char **nk = mlv__realloc(l->k, na * sizeof(*nk)), **nv;
 		if (!nk)
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		l->k = nk;
-		if (!(nv = realloc(l->v, na * sizeof(*nv))))
+		if (!(nv = mlv__realloc(l->v, na * sizeof(*nv))))
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		l->v = nv;
 		l->alloc = na;
 	}
-	if (!(l->k[l->n] = strndup(k, klen)) || !(l->v[l->n] = strdup(v))) {
+	if (!(l->k[l->n] = mlv__strndup(k, klen)) || !(l->v[l->n] = mlv__strdup(v))) {
 		free(l->k[l->n]);
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	}
@@ -400,11 +418,10 @@ static int params_check(struct kvlist *known, const char *const *kv, int n, mlv_
 			return rc;
 		if (!lines)
 			continue;
-		mlv_buf_puts(lines, "{\"t\":\"p\",\"k\":");
-		mlv_buf_put_json_string(lines, kv[i], eq);
-		mlv_buf_puts(lines, ",\"v\":");
-		put_str(lines, v);
-		mlv_buf_puts(lines, "}\n");
+		/* A failed append must not leave a cut line to be written: check each. */
+		if (mlv_buf_puts(lines, "{\"t\":\"p\",\"k\":") || mlv_buf_put_json_string(lines, kv[i], eq) ||
+		    mlv_buf_puts(lines, ",\"v\":") || put_str(lines, v) || mlv_buf_puts(lines, "}\n"))
+			return mlv_error_set(MLV_ENOMEM, "out of memory");
 	}
 	return 0;
 }
@@ -414,18 +431,24 @@ typedef int (*line_fn)(void *payload, size_t lineno, const cJSON *j);
 
 static int log_each(const mlv_buf *text, line_fn fn, void *payload)
 {
-	const char *p = text->ptr, *end = text->ptr + text->size;
+	const char *p = text->ptr, *end;
 	size_t lineno = 0;
 	int rc = 0;
+	if (!text->size) /* PTR may be NULL: no arithmetic on it */
+		return 0;
+	end = p + text->size;
 	while (p && p < end && !rc) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p), pos;
+		int nomem = 0;
 		cJSON *j;
 		lineno++;
 		if (!nl) /* a torn last line (writer killed mid-write) */
 			j = NULL;
 		else
-			j = json_parse(p, len, &pos);
+			j = json_parse(p, len, &pos, &nomem);
+		if (nomem) /* not a damaged line: the run must not lose it */
+			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		rc = fn(payload, lineno, j);
 		cJSON_Delete(j);
 		p = nl ? nl + 1 : end;
@@ -663,14 +686,14 @@ static void warn(mlv_run *r, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
-	char **nw = realloc(r->warnings, (size_t)(r->nwarn + 1) * sizeof(*nw));
+	char **nw = mlv__realloc(r->warnings, (size_t)(r->nwarn + 1) * sizeof(*nw));
 	if (!nw)
 		return;
 	r->warnings = nw;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if ((r->warnings[r->nwarn] = strdup(msg)))
+	if ((r->warnings[r->nwarn] = mlv__strdup(msg)))
 		r->nwarn++;
 }
 
@@ -762,7 +785,7 @@ done:
 /* No .git (directory or file) in DIR or above, and no GIT_DIR: surely not in a git work tree. */
 static int outside_git(const char *dir)
 {
-	char *p = realpath(dir, NULL);
+	char *p = mlv__realpath(dir);
 	int outside = 1;
 	if (!p || (getenv("GIT_DIR") && *getenv("GIT_DIR"))) {
 		free(p);
@@ -771,7 +794,7 @@ static int outside_git(const char *dir)
 	for (;;) {
 		struct stat sb;
 		size_t n = strlen(p);
-		char *q = malloc(n + 6);
+		char *q = mlv__malloc(n + 6);
 		if (!q) {
 			outside = 0;
 			break;
@@ -1106,7 +1129,7 @@ static void py_cache_store(mlv_run *r)
 
 int mlv_run_begin(mlv_run **out, mlv_store *st, const mlv_run_opts *opts)
 {
-	mlv_run *r = calloc(1, sizeof(*r));
+	mlv_run *r = mlv__calloc(1, sizeof(*r));
 	unsigned char rnd[MLV_RUN_IDSZ / 2];
 	mlv_buf lines = MLV_BUF_INIT;
 	int rc = 0;
@@ -1251,13 +1274,13 @@ static int points_add(struct points *p, const char *key, int64_t step, int has_s
 {
 	if (p->n == p->alloc) {
 		size_t na = p->alloc ? p->alloc * 2 : 64;
-		struct point *nv = realloc(p->v, na * sizeof(*nv));
+		struct point *nv = mlv__realloc(p->v, na * sizeof(*nv));
 		if (!nv)
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		p->v = nv;
 		p->alloc = na;
 	}
-	if (!(p->v[p->n].key = strdup(key)))
+	if (!(p->v[p->n].key = mlv__strdup(key)))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	p->v[p->n].step = step;
 	p->v[p->n].has_step = has_step;
@@ -1331,9 +1354,8 @@ static int flatten(mlv_run *r, struct points *pts, const cJSON *j, mlv_buf *pref
 	for (const cJSON *c = j->child; c; c = c->next) {
 		size_t keep = prefix->size;
 		int rc = 0;
-		if (prefix->size)
-			mlv_buf_putc(prefix, '.');
-		mlv_buf_puts(prefix, c->string);
+		if ((prefix->size && mlv_buf_putc(prefix, '.')) || mlv_buf_puts(prefix, c->string))
+			return mlv_error_set(MLV_ENOMEM, "out of memory"); /* never record a metric under a cut name */
 		if (cJSON_IsObject(c))
 			rc = flatten(r, pts, c, prefix, ms, skipped);
 		else if (cJSON_IsNumber(c))
@@ -1370,9 +1392,14 @@ static int read_metrics_file(mlv_run *r, struct points *pts, const char *name)
 		p++;
 	if (p < end && (*p == '{' || *p == '[')) {
 		size_t pos = 0;
-		cJSON *j = json_parse(text.ptr, text.size, &pos);
+		int nomem;
+		cJSON *j = json_parse(text.ptr, text.size, &pos, &nomem);
 		mlv_buf prefix = MLV_BUF_INIT;
 		int skipped = 0;
+		if (!j && nomem) {
+			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+			goto done;
+		}
 		if (!j) {
 			warn(r, "metrics file '%s' is not valid JSON (at byte %zu); no metrics read from it", name, pos);
 			goto done;
@@ -1501,8 +1528,10 @@ static int metrics_json(struct points *pts, mlv_buf *rec, mlv_buf *latest)
 		mlv_buf_putc(latest, ':');
 		put_num(latest, last->v);
 	}
-	mlv_buf_putc(rec, '}');
-	return mlv_buf_putc(latest, '}');
+	/* appends above are unchecked; failure is sticky (buf.h), so look once here */
+	if (mlv_buf_putc(rec, '}') || mlv_buf_putc(latest, '}'))
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	return 0;
 }
 
 /* ---- storing ---- */
@@ -1517,7 +1546,7 @@ struct index_put {
 static int index_put(void *payload, MDB_txn *txn)
 {
 	struct index_put *p = payload;
-	unsigned char *val = malloc(MLV_OID_RAWSZ + p->summary->size);
+	unsigned char *val = mlv__malloc(MLV_OID_RAWSZ + p->summary->size);
 	char ref[8 + MLV_RUN_IDSZ];
 	MDB_val k = { MLV_RUN_IDSZ, (void *)p->id }, v = { MLV_OID_RAWSZ + p->summary->size, val };
 	MDB_val rk, rv = { MLV_OID_RAWSZ, (void *)p->record->id };
@@ -1765,10 +1794,12 @@ int mlv_run_finish(mlv_run *r, const mlv_run_exit *ex, mlv_oid *record)
 		}
 		mlv_buf_putc(&rec, ']');
 	}
-	if ((rc = mlv_buf_putc(&rec, '}')))
+	/* Parts built earlier with unchecked appends: a failed one is sticky (buf.h). */
+	if ((rc = mlv_buf_putc(&rec, '}')) || r->deps.failed || r->env.failed || r->diff.failed)
 		goto nomem;
 	if ((rc = mlv_json_canonical(&canon, rec.ptr, rec.size))) {
-		rc = mlv_error_set(MLV_ERROR, "internal error: the run record is not JSON (%s)", mlv_error_last());
+		if (rc != MLV_ENOMEM)
+			rc = mlv_error_set(MLV_ERROR, "internal error: the run record is not JSON (%s)", mlv_error_last());
 		goto done;
 	}
 
@@ -1793,7 +1824,7 @@ int mlv_run_finish(mlv_run *r, const mlv_run_exit *ex, mlv_oid *record)
 	}
 	mlv_buf_putc(&summary, '}');
 	tags_json(r, &summary);
-	if ((rc = mlv_buf_putc(&summary, '}')))
+	if ((rc = mlv_buf_putc(&summary, '}')) || summary.failed || latest.failed)
 		goto nomem;
 	if ((rc = mlv_json_canonical(&sumcanon, summary.ptr, summary.size)))
 		goto done;
@@ -1851,7 +1882,7 @@ int mlv_run_list(mlv_store *st, mlv_run_list_fn fn, void *payload)
 		id[MLV_RUN_IDSZ] = '\0';
 		memcpy(oid.id, v.mv_data, MLV_OID_RAWSZ);
 		/* NUL-terminated copy: LMDB values die with the transaction and are not terminated */
-		if (!(sum = strndup((const char *)v.mv_data + MLV_OID_RAWSZ, v.mv_size - MLV_OID_RAWSZ))) {
+		if (!(sum = mlv__strndup((const char *)v.mv_data + MLV_OID_RAWSZ, v.mv_size - MLV_OID_RAWSZ))) {
 			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 			break;
 		}
@@ -1971,7 +2002,7 @@ int mlv_run_resolve(mlv_store *st, char out[MLV_RUN_IDSZ + 1], const char *spec)
 		memset(&s, 0, sizeof(s));
 		s.name = spec;
 		if (eq && mlv_run_key_valid(spec, (size_t)(eq - spec))) {
-			if (!(s.tagkey = strndup(spec, (size_t)(eq - spec))))
+			if (!(s.tagkey = mlv__strndup(spec, (size_t)(eq - spec))))
 				return mlv_error_set(MLV_ENOMEM, "out of memory");
 			s.tagval = eq + 1;
 		}
@@ -2075,9 +2106,9 @@ int mlv_run_import(mlv_store *st, const char *const *records, const size_t *lens
 	int rc = 0;
 	if (!n)
 		return 0;
-	p.ids = calloc(n, sizeof(*p.ids));
-	p.records = calloc(n, sizeof(*p.records));
-	p.summaries = calloc(n, sizeof(*p.summaries));
+	p.ids = mlv__calloc(n, sizeof(*p.ids));
+	p.records = mlv__calloc(n, sizeof(*p.records));
+	p.summaries = mlv__calloc(n, sizeof(*p.summaries));
 	if (!p.ids || !p.records || !p.summaries) {
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 		goto done;
@@ -2086,10 +2117,13 @@ int mlv_run_import(mlv_store *st, const char *const *records, const size_t *lens
 		goto done;
 	for (size_t i = 0; i < n && !rc; i++) {
 		size_t pos = 0;
-		cJSON *j = json_parse(records[i], lens[i], &pos);
+		int nomem = 0;
+		cJSON *j = json_parse(records[i], lens[i], &pos, &nomem);
 		const cJSON *schema = cJSON_GetObjectItemCaseSensitive(j, "schema");
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "id");
-		if (!j)
+		if (!j && nomem)
+			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+		else if (!j)
 			rc = mlv_error_set(MLV_EINVALID, "run record %zu is not valid JSON (at byte %zu)", i + 1, pos);
 		else if (!cJSON_IsString(schema) || strcmp(schema->valuestring, "mlv.run/1"))
 			rc = mlv_error_set(MLV_EINVALID, "run record %zu is not an mlv.run/1 record", i + 1);

@@ -12,6 +12,7 @@
 #include "mlv/registry.h"
 #include "mlv/spec.h"
 #include "mlv/worktree.h"
+#include "alloc.h"
 
 const char *mlv_spec_kind_name(mlv_spec_kind k)
 {
@@ -74,7 +75,7 @@ static int resolve_path_rev(mlv_spec *out, const char *cwd, const char *text, co
 	out->kind = MLV_SPEC_PATH_REV;
 	if (at == text || !*rev)
 		return mlv_error_set(MLV_EINVALID, "cannot resolve '%s': expected <path>@<revision>", text);
-	if (!(pathpart = strndup(text, (size_t)(at - text))))
+	if (!(pathpart = mlv__strndup(text, (size_t)(at - text))))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	if ((rc = mlv_repo_open(&repo, cwd)) != 0)
 		goto done;
@@ -134,7 +135,7 @@ static int resolve_path(mlv_spec *out, mlv_store *st, const char *cwd, const cha
 		goto done;
 	if ((rc = mlv_worktree_relpath(wt, cwd, text, &out->path)) != 0)
 		goto done;
-	if (asprintf(&file, "%s/%s%s", mlv_worktree_root(wt), out->path, MLV_POINTER_EXT) < 0) {
+	if (mlv__asprintf(&file, "%s/%s%s", mlv_worktree_root(wt), out->path, MLV_POINTER_EXT) < 0) {
 		file = NULL;
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 		goto done;
@@ -170,7 +171,7 @@ int mlv_spec_resolve(mlv_spec *out, mlv_store *st, const char *cwd, const char *
 		rc = mlv_object_resolve(st, &out->oid, text);
 		/* A file may be called "cafe": try it as a path before giving up. */
 		if (hex == text && (rc == MLV_ENOTFOUND || rc == MLV_EINVALID)) {
-			char *msg = strdup(mlv_error_last());
+			char *msg = mlv__strdup(mlv_error_last());
 			int prc = resolve_path(out, st, cwd, text);
 			if (prc == 0) {
 				rc = 0;

@@ -13,6 +13,7 @@
 #include "mlv/csv.h"
 #include "mlv/error.h"
 #include "mlv/stats.h"
+#include "alloc.h"
 
 /* ---- tests by name ---- */
 
@@ -121,7 +122,7 @@ static void *arr_alloc(size_t bytes)
 	if (bytes >= ARR_BIG)
 		return arr_map(bytes);
 #endif
-	return malloc(bytes ? bytes : 1);
+	return mlv__malloc(bytes ? bytes : 1);
 }
 
 static void *arr_realloc(void *p, size_t old, size_t bytes)
@@ -131,7 +132,7 @@ static void *arr_realloc(void *p, size_t old, size_t bytes)
 	if (!p)
 		return arr_alloc(bytes);
 	if (old < ARR_BIG && bytes < ARR_BIG)
-		return realloc(p, bytes ? bytes : 1);
+		return mlv__realloc(p, bytes ? bytes : 1);
 	if (old >= ARR_BIG && bytes >= ARR_BIG) {
 		if (arr_round(old) == arr_round(bytes))
 			return p;
@@ -148,7 +149,7 @@ static void *arr_realloc(void *p, size_t old, size_t bytes)
 	return q;
 #else
 	(void)old;
-	return realloc(p, bytes ? bytes : 1);
+	return mlv__realloc(p, bytes ? bytes : 1);
 #endif
 }
 
@@ -329,7 +330,7 @@ int mlv_stats_parse_number(const char *s, size_t len, double *out)
 	for (size_t i = 0; i < len; i++)
 		if (s[i] == 'x' || s[i] == 'X' || s[i] == '\0')
 			return 0; /* hexadecimal, or an embedded NUL */
-	if (len >= sizeof(small) && !(tmp = malloc(len + 1)))
+	if (len >= sizeof(small) && !(tmp = mlv__malloc(len + 1)))
 		return 0;
 	memcpy(tmp, s, len);
 	tmp[len] = '\0';
@@ -363,8 +364,8 @@ int mlv_stats_sort(double *v, size_t n)
 		}
 		return 0;
 	}
-	b = malloc(n * sizeof(*b));
-	count = calloc(4 * 65536, sizeof(*count));
+	b = mlv__malloc(n * sizeof(*b));
+	count = mlv__calloc(4 * 65536, sizeof(*count));
 	if (!b || !count) {
 		free(b);
 		free(count);
@@ -488,7 +489,7 @@ struct mlv_stats_column {
 
 int mlv_stats_column_new(mlv_stats_column **out, int type)
 {
-	mlv_stats_column *c = calloc(1, sizeof(*c));
+	mlv_stats_column *c = mlv__calloc(1, sizeof(*c));
 	*out = NULL;
 	if (!c)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
@@ -537,7 +538,7 @@ static uint64_t hash_bytes(const char *s, size_t n)
 static int cat_grow(mlv_stats_column *c)
 {
 	size_t ncap = c->tcap ? c->tcap * 2 : 64;
-	struct cat_entry *nt = calloc(ncap, sizeof(*nt));
+	struct cat_entry *nt = mlv__calloc(ncap, sizeof(*nt));
 	if (!nt)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	for (size_t i = 0; i < c->tcap; i++) {
@@ -891,7 +892,7 @@ static int dec_sort(double *out, int32_t *a, size_t n, int scale, int sorted)
 	}
 	uint32_t range = (uint32_t)((int64_t)mx - mn);
 	if (range < 65536 || (range <= n / 2 && n < UINT32_MAX)) {
-		uint32_t *cnt = calloc((size_t)range + 1, sizeof(*cnt));
+		uint32_t *cnt = mlv__calloc((size_t)range + 1, sizeof(*cnt));
 		size_t o = 0;
 		if (!cnt)
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
@@ -911,7 +912,7 @@ static int dec_sort(double *out, int32_t *a, size_t n, int scale, int sorted)
 	int bits = 32 - __builtin_clz(range);
 	int passes = (bits + 10) / 11, width = (bits + passes - 1) / passes;
 	size_t nb = (size_t)1 << width, mask = nb - 1;
-	size_t *cnt = calloc((size_t)passes * nb, sizeof(*cnt));
+	size_t *cnt = mlv__calloc((size_t)passes * nb, sizeof(*cnt));
 	if (!cnt)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	/* 2 or 3 passes (17..32 bits); the keys start where the last pass finds them in A */
@@ -988,7 +989,7 @@ int mlv_stats_column_finish(mlv_stats_column *c)
 		return 0;
 	free(c->cats);
 	c->ncats = 0;
-	if (!(c->cats = malloc((c->tn ? c->tn : 1) * sizeof(*c->cats))))
+	if (!(c->cats = mlv__malloc((c->tn ? c->tn : 1) * sizeof(*c->cats))))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	for (size_t i = 0; i < c->tcap; i++) {
 		struct cat_entry *e = &c->tab[i];
@@ -1095,8 +1096,8 @@ void mlv_stats_bins_release(mlv_stats_bins *b)
 static int bins_alloc(mlv_stats_bins *out, size_t k)
 {
 	memset(out, 0, sizeof(*out));
-	out->ref = calloc(k ? k : 1, sizeof(double));
-	out->cur = calloc(k ? k : 1, sizeof(double));
+	out->ref = mlv__calloc(k ? k : 1, sizeof(double));
+	out->cur = mlv__calloc(k ? k : 1, sizeof(double));
 	if (!out->ref || !out->cur) {
 		mlv_stats_bins_release(out);
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
@@ -1176,7 +1177,7 @@ int mlv_stats_sturges_edges(double **edges, size_t *nbins, double lo, double hi,
 		nb = (size_t)ceil((last - first) / width);
 	if (nb < 1)
 		nb = 1;
-	if (!(e = malloc((nb + 1) * sizeof(*e))))
+	if (!(e = mlv__malloc((nb + 1) * sizeof(*e))))
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	double delta = last - first, step = delta / (double)nb;
 	for (size_t i = 0; i <= nb; i++)
@@ -1376,8 +1377,8 @@ static double kolmogn_durbin_cdf(uint64_t n, double d)
 	int k = (int)ceil(nd), m = 2 * k - 1;
 	double h = k - nd;
 	size_t mm = (size_t)m * (size_t)m;
-	double *H = calloc(mm, sizeof(double)), *R = calloc(mm, sizeof(double)), *T = calloc(mm, sizeof(double));
-	double *fact = calloc((size_t)m + 2, sizeof(double)), *v = calloc((size_t)m, sizeof(double));
+	double *H = mlv__calloc(mm, sizeof(double)), *R = mlv__calloc(mm, sizeof(double)), *T = mlv__calloc(mm, sizeof(double));
+	double *fact = mlv__calloc((size_t)m + 2, sizeof(double)), *v = mlv__calloc((size_t)m, sizeof(double));
 	double p = NAN;
 	if (!H || !R || !T || !fact || !v)
 		goto done;
@@ -1573,7 +1574,7 @@ static double ks_outside_sf(uint64_t m, uint64_t n, uint64_t g, uint64_t h)
 		n = t;
 	}
 	int64_t mg = (int64_t)(m / g), ng = (int64_t)(n / g), hh = (int64_t)h;
-	double *U = malloc((n + 1) * sizeof(double));
+	double *U = mlv__malloc((n + 1) * sizeof(double));
 	double p;
 	if (!U)
 		return NAN;
@@ -1796,7 +1797,7 @@ int mlv_stats_wasserstein(double *out, const double *a, size_t na, const double 
 /* Frequencies count/n; with FILL, Evidently's zero filling. */
 static int freqs(double **out, const double *counts, size_t k, double n, int fill)
 {
-	double *f = malloc((k ? k : 1) * sizeof(double)), m = INFINITY;
+	double *f = mlv__malloc((k ? k : 1) * sizeof(double)), m = INFINITY;
 	*out = f;
 	if (!f)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
@@ -1928,8 +1929,8 @@ int mlv_stats_hellinger_numerical(double *out, const double *a, size_t na, const
 	double lo = a[0] < b[0] ? a[0] : b[0], hi = a[na - 1] > b[nb - 1] ? a[na - 1] : b[nb - 1];
 	if ((rc = mlv_stats_sturges_edges(&edges, &nbins, lo, hi, nk)))
 		return rc;
-	ca = calloc(nbins, sizeof(double));
-	cb = calloc(nbins, sizeof(double));
+	ca = mlv__calloc(nbins, sizeof(double));
+	cb = mlv__calloc(nbins, sizeof(double));
 	if (!ca || !cb) {
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 		goto done;

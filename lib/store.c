@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <cjson/cJSON.h>
 #include "internal.h"
+#include "alloc.h"
 
 #define STORE_FORMAT "mlv-store 1\n"
 
@@ -149,7 +150,7 @@ int mlv_store_create_linked(const char *mlvdir, const char *shared, int *existed
 	free(p);
 	if ((rc = mlv_store_create(shared, &shared_existed)))
 		return rc;
-	if (!(abs = realpath(shared, NULL)))
+	if (!(abs = mlv__realpath(shared)))
 		return mlv_error_set_errno(MLV_EIO, errno, "cannot resolve '%s'", shared);
 	if ((rc = mkdir_p1(mlvdir)) || (rc = ignore_in_git(mlvdir)))
 		goto done;
@@ -193,13 +194,17 @@ static int read_shared(const char *mlvdir, char **out)
 	n = mlv_io_read_full(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n >= 0) {
-		cJSON *j = cJSON_ParseWithLength(buf, (size_t)n);
+		const char *end;
+		int nomem;
+		cJSON *j = mlv__json_parse(buf, (size_t)n, &end, &nomem);
 		const cJSON *s = j ? cJSON_GetObjectItemCaseSensitive(j, "store") : NULL;
-		if (!j)
+		if (!j && nomem)
+			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+		else if (!j)
 			rc = mlv_error_set(MLV_EINVALID, "the store config '%s' is not valid JSON", p);
 		else if (s && (!cJSON_IsString(s) || !*s->valuestring))
 			rc = mlv_error_set(MLV_EINVALID, "the store config '%s' has a bad \"store\"", p);
-		else if (s && !(*out = strdup(s->valuestring)))
+		else if (s && !(*out = mlv__strdup(s->valuestring)))
 			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 		cJSON_Delete(j);
 	}
@@ -207,11 +212,15 @@ static int read_shared(const char *mlvdir, char **out)
 	return rc;
 }
 
+/* 1 when DIR holds a store, 0 when not, MLV_ENOMEM (error set) when that cannot be told. */
 static int is_store(const char *dir)
 {
 	struct stat sb;
 	char *p = join(dir, "format");
-	int ok = p && stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+	int ok;
+	if (!p)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	ok = stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
 	free(p);
 	return ok;
 }
@@ -222,15 +231,17 @@ int mlv_store_discover(char **out, const char *start)
 	char *cur = NULL;
 	*out = NULL;
 	if (env && *env) {
-		char *abs = realpath(env, NULL);
-		if (!abs || !is_store(abs)) {
+		char *abs = mlv__realpath(env);
+		int ok = abs ? is_store(abs) : errno == ENOMEM ? MLV_ENOMEM : 0;
+		if (ok <= 0) {
 			free(abs);
-			return mlv_error_set(MLV_ENOTFOUND, "MLV_DIR '%s' is not a mlv store", env);
+			return ok < 0 ? mlv_error_set(MLV_ENOMEM, "out of memory")
+				      : mlv_error_set(MLV_ENOTFOUND, "MLV_DIR '%s' is not a mlv store", env);
 		}
 		*out = abs;
 		return 0;
 	}
-	if (!(cur = realpath(start ? start : ".", NULL)))
+	if (!(cur = mlv__realpath(start ? start : ".")))
 		return mlv_error_set_errno(MLV_ENOTFOUND, errno, "cannot resolve '%s'", start ? start : ".");
 	for (;;) {
 		char *cand = join(strcmp(cur, "/") ? cur : "", MLV_DIRNAME);
@@ -239,8 +250,13 @@ int mlv_store_discover(char **out, const char *start)
 			free(cur);
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		}
-		if (is_store(cand)) {
+		int ok = is_store(cand);
+		if (ok) {
 			free(cur);
+			if (ok < 0) {
+				free(cand);
+				return ok;
+			}
 			*out = cand;
 			return 0;
 		}
@@ -278,31 +294,34 @@ static int open_lockfile(const char *mlvdir, const char *name, int *out)
 
 int mlv_store_open(mlv_store **out, const char *mlvdir)
 {
-	mlv_store *st = calloc(1, sizeof(*st));
+	mlv_store *st = mlv__calloc(1, sizeof(*st));
 	char *ixdir = NULL, *shared = NULL;
 	int rc = MLV_ENOMEM;
 	*out = NULL;
 	if (!st)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	st->lockfd_write = st->lockfd_gc = -1;
-	if (!is_store(mlvdir)) {
-		rc = mlv_error_set(MLV_ENOTFOUND, "'%s' is not a mlv store", mlvdir);
+	if ((rc = is_store(mlvdir)) <= 0) {
+		if (rc == 0)
+			rc = mlv_error_set(MLV_ENOTFOUND, "'%s' is not a mlv store", mlvdir);
 		goto fail;
 	}
-	if (!(st->path = realpath(mlvdir, NULL))) {
+	if (!(st->path = mlv__realpath(mlvdir))) {
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 		goto fail;
 	}
 	if ((rc = read_shared(st->path, &shared)))
 		goto fail;
 	if (shared) {
-		st->objpath = realpath(shared, NULL);
-		if (!st->objpath || !is_store(st->objpath)) {
-			rc = mlv_error_set(MLV_ENOTFOUND, "the shared store '%s' named in '%s/config' is not a mlv store",
-				shared, st->path);
+		st->objpath = mlv__realpath(shared);
+		rc = st->objpath ? is_store(st->objpath) : errno == ENOMEM ? MLV_ENOMEM : 0;
+		if (rc <= 0) {
+			rc = rc < 0 ? mlv_error_set(MLV_ENOMEM, "out of memory")
+				    : mlv_error_set(MLV_ENOTFOUND, "the shared store '%s' named in '%s/config' is not a mlv store",
+					shared, st->path);
 			goto fail;
 		}
-	} else if (!(st->objpath = strdup(st->path))) {
+	} else if (!(st->objpath = mlv__strdup(st->path))) {
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -413,8 +432,10 @@ int mlv__pack_fd(mlv_store *st, MDB_txn *txn, uint32_t n, int *out)
 		return mlv_error_set(MLV_ECORRUPT, "the index names pack %u, which it does not list (try 'mlv fsck --rebuild-index')", n);
 	if (rc)
 		return mlv__index_error(rc, "lookup");
-	if (mlv_buf_printf(&path, "%s/", st->packdir) || mlv_buf_put(&path, v.mv_data, v.mv_size))
+	if (mlv_buf_printf(&path, "%s/", st->packdir) || mlv_buf_put(&path, v.mv_data, v.mv_size)) {
+		mlv_buf_release(&path);
 		return MLV_ENOMEM;
+	}
 	fd = open(path.ptr, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = mlv_error_set_errno(errno == ENOENT ? MLV_ECORRUPT : MLV_EIO, errno, "cannot open pack '%s'", path.ptr);
@@ -424,7 +445,7 @@ int mlv__pack_fd(mlv_store *st, MDB_txn *txn, uint32_t n, int *out)
 	mlv_buf_release(&path);
 	if (n >= st->npackfds) {
 		uint32_t nn = n + 16;
-		int *p = realloc(st->packfds, nn * sizeof(int));
+		int *p = mlv__realloc(st->packfds, nn * sizeof(int));
 		if (!p) {
 			close(fd);
 			return mlv_error_set(MLV_ENOMEM, "out of memory");

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include "internal.h"
+#include "alloc.h"
 
 /*
  * Compare NAME to a reserved word the way case-insensitive file systems
@@ -116,8 +117,8 @@ void mlv_tree_free(mlv_tree *t)
 
 int mlv_tree_parse(mlv_tree **out, const void *data, size_t len)
 {
-	const char *p = data, *end = p + len;
-	mlv_tree *t = calloc(1, sizeof(*t));
+	const char *p = data, *end = len ? p + len : p; /* DATA may be NULL when LEN is 0 */
+	mlv_tree *t = mlv__calloc(1, sizeof(*t));
 	size_t alloc = 0;
 	int rc = 0;
 	*out = NULL;
@@ -130,7 +131,8 @@ int mlv_tree_parse(mlv_tree **out, const void *data, size_t len)
 		unsigned long long mode, size;
 		memset(&e, 0, sizeof(e));
 		/* mode */
-		if (!(sp = memchr(p, ' ', (size_t)(end - p))) || sp == p || sp - p > 7) {
+		/* no leading zero: one tree has one serialized form, so one id */
+		if (!(sp = memchr(p, ' ', (size_t)(end - p))) || sp == p || sp - p > 7 || *p == '0') {
 			rc = mlv_error_set(MLV_ECORRUPT, "tree entry %zu: bad mode", t->n + 1);
 			goto fail;
 		}
@@ -154,7 +156,7 @@ int mlv_tree_parse(mlv_tree **out, const void *data, size_t len)
 		}
 		size = 0;
 		for (q = (char *)p; q < sp; q++) {
-			if (*q < '0' || *q > '9' || size > (UINT64_MAX - 9) / 10) {
+			if (*q < '0' || *q > '9' || size > (UINT64_MAX - (unsigned)(*q - '0')) / 10) {
 				rc = mlv_error_set(MLV_ECORRUPT, "tree entry %zu: bad size", t->n + 1);
 				goto fail;
 			}
@@ -170,7 +172,7 @@ int mlv_tree_parse(mlv_tree **out, const void *data, size_t len)
 			rc = mlv_error_set(MLV_EINVALID, "tree entry %zu: name '%.*s' is not allowed", t->n + 1, (int)(nul - p), p);
 			goto fail;
 		}
-		if (!(e.name = strndup(p, (size_t)(nul - p)))) {
+		if (!(e.name = mlv__strndup(p, (size_t)(nul - p)))) {
 			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 			goto fail;
 		}
@@ -186,7 +188,7 @@ int mlv_tree_parse(mlv_tree **out, const void *data, size_t len)
 		}
 		if (t->n == alloc) {
 			size_t na = alloc ? alloc * 2 : 16;
-			mlv_tree_entry *ne = realloc(t->entries, na * sizeof(*ne));
+			mlv_tree_entry *ne = mlv__realloc(t->entries, na * sizeof(*ne));
 			if (!ne) {
 				free(e.name);
 				rc = mlv_error_set(MLV_ENOMEM, "out of memory");
@@ -241,7 +243,7 @@ int mlv_tree_read(mlv_tree **out, mlv_store *st, const mlv_oid *oid)
 		return rc;
 	}
 	rc = mlv_tree_parse(out, mlv_buf_cstr(&b), b.size);
-	if (rc)
+	if (rc && rc != MLV_ENOMEM) /* out of memory says nothing of the tree */
 		rc = mlv_error_set(MLV_ECORRUPT, "tree %s is damaged: %s", mlv_oid_fmt(hex, oid), mlv_error_last());
 	mlv_buf_release(&b);
 	return rc;

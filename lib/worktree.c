@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include "internal.h"
 #include "mlv/worktree.h"
+#include "alloc.h"
 
 struct cache_rec {
 	char *key;
@@ -91,7 +92,7 @@ static void pending_index(mlv_worktree *wt, size_t n)
 {
 	if ((n + 1) * 2 > wt->nslots) {
 		size_t cap = wt->nslots ? wt->nslots * 2 : 512;
-		size_t *ns_ = calloc(cap, sizeof(*ns_));
+		size_t *ns_ = mlv__calloc(cap, sizeof(*ns_));
 		if (!ns_)
 			return;
 		free(wt->slots);
@@ -224,14 +225,14 @@ static void cache_add(mlv_worktree *wt, const char *path, const struct stat *sb,
 	struct cache_rec *r;
 	if (wt->nrecs == wt->arecs) {
 		size_t n = wt->arecs ? wt->arecs * 2 : 256;
-		struct cache_rec *nr = realloc(wt->recs, n * sizeof(*nr));
+		struct cache_rec *nr = mlv__realloc(wt->recs, n * sizeof(*nr));
 		if (!nr)
 			return; /* a cache: losing an entry only costs time */
 		wt->recs = nr;
 		wt->arecs = n;
 	}
 	r = &wt->recs[wt->nrecs];
-	if (!(r->key = strdup(path)))
+	if (!(r->key = mlv__strdup(path)))
 		return;
 	mlv__put_u64(r->val, (uint64_t)sb->st_size);
 	mlv__put_u64(r->val + 8, (uint64_t)ns(&sb->st_mtim));
@@ -335,12 +336,12 @@ int mlv_worktree_find_root(char **out, const char *mlvdir, const char *start)
 	const char *env = getenv("MLV_WORK_TREE");
 	char *p;
 	if (env && *env)
-		p = realpath(env, NULL);
+		p = mlv__realpath(env);
 	else if (getenv("MLV_DIR") && *getenv("MLV_DIR"))
-		p = realpath(start, NULL);
+		p = mlv__realpath(start);
 	else {
 		char *slash;
-		p = realpath(mlvdir, NULL);
+		p = mlv__realpath(mlvdir);
 		if (p && (slash = strrchr(p, '/'))) {
 			if (slash == p)
 				slash[1] = '\0';
@@ -356,13 +357,13 @@ int mlv_worktree_find_root(char **out, const char *mlvdir, const char *start)
 
 int mlv_worktree_open(mlv_worktree **out, mlv_store *st, const char *root)
 {
-	mlv_worktree *wt = calloc(1, sizeof(*wt));
+	mlv_worktree *wt = mlv__calloc(1, sizeof(*wt));
 	*out = NULL;
 	if (!wt)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	wt->st = st;
 	wt->rootfd = -1;
-	if (!(wt->root = realpath(root, NULL))) {
+	if (!(wt->root = mlv__realpath(root))) {
 		int rc = mlv_error_set_errno(MLV_ENOTFOUND, errno, "cannot open the work tree '%s'", root);
 		free(wt);
 		return rc;
@@ -469,7 +470,7 @@ int mlv_worktree_relpath(mlv_worktree *wt, const char *cwd, const char *arg, cha
 		len = strlen(rel);
 		if (len > 4 && !strcmp(rel + len - 4, MLV_POINTER_EXT))
 			len -= 4;
-		if (!(*out = strndup(rel, len)))
+		if (!(*out = mlv__strndup(rel, len)))
 			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 	}
 done:
@@ -574,7 +575,7 @@ static int read_pointer(mlv_worktree *wt, const char *relpath, mlv_pointer *out)
 /* The tracked directory RELPATH lies in (an ancestor with a pointer), if any. */
 static int tracked_ancestor(mlv_worktree *wt, const char *relpath, char **out)
 {
-	char *copy = strdup(relpath), *slash;
+	char *copy = mlv__strdup(relpath), *slash;
 	*out = NULL;
 	if (!copy)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
@@ -842,13 +843,13 @@ static int list_dir(int fd, const char *what, struct namelist *out)
 			continue;
 		if (out->n == out->alloc) {
 			size_t n = out->alloc ? out->alloc * 2 : 64;
-			char **nv = realloc(out->v, n * sizeof(*nv));
+			char **nv = mlv__realloc(out->v, n * sizeof(*nv));
 			if (!nv)
 				goto nomem;
 			out->v = nv;
 			out->alloc = n;
 		}
-		if (!(out->v[out->n] = strdup(de->d_name)))
+		if (!(out->v[out->n] = mlv__strdup(de->d_name)))
 			goto nomem;
 		out->n++;
 	}
@@ -894,7 +895,7 @@ static int walk_pointers(mlv_worktree *wt, int fd, const char *prefix, mlv_workt
 			continue;
 		/* the inside of a tracked directory is data, not more pointers */
 		char *ptrname = NULL;
-		if (asprintf(&ptrname, "%s%s", name, MLV_POINTER_EXT) < 0) {
+		if (mlv__asprintf(&ptrname, "%s%s", name, MLV_POINTER_EXT) < 0) {
 			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 			break;
 		}
@@ -1102,7 +1103,7 @@ static int compare_dir(mlv_worktree *wt, const mlv_oid *oid, int fd, const char 
 		goto done;
 	for (i = 0; i < t->n; i++)
 		tsum += key_hash(t->entries[i].name);
-	if (ndisk == t->n && sum == tsum && (sbs = malloc((t->n ? t->n : 1) * sizeof(*sbs)))) {
+	if (ndisk == t->n && sum == tsum && (sbs = mlv__malloc((t->n ? t->n : 1) * sizeof(*sbs)))) {
 		for (i = 0; i < t->n; i++)
 			if (fstatat(fd, t->entries[i].name, &sbs[i], AT_SYMLINK_NOFOLLOW))
 				break;

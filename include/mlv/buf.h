@@ -8,14 +8,20 @@
  * ptr is always NUL-terminated when size > 0 or after any mlv_buf_* call, so
  * it can be used as a C string; it may hold NUL bytes of its own too.
  * Initialise with MLV_BUF_INIT; release with mlv_buf_release.
+ *
+ * Failure is sticky: once an append ran out of memory, every later append
+ * fails too (and FAILED stays set) until mlv_buf_clear or mlv_buf_release,
+ * so text built by a series of unchecked appends is never silently missing
+ * a piece in the middle: check FAILED (or the last append) once at the end.
  */
 typedef struct mlv_buf {
 	char *ptr;
 	size_t size;  /* bytes used, not counting the terminating NUL */
 	size_t asize; /* bytes allocated */
+	int failed;   /* an append ran out of memory */
 } mlv_buf;
 
-#define MLV_BUF_INIT { NULL, 0, 0 }
+#define MLV_BUF_INIT { NULL, 0, 0, 0 }
 
 /* Make room for at least NEED more bytes. Returns 0 or MLV_ENOMEM. */
 int mlv_buf_grow(mlv_buf *b, size_t need);

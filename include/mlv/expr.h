@@ -29,7 +29,8 @@
  *             | '(' expr ')'
  *   number   := [0-9]+ ('.' [0-9]+)? ([eE] [+-]? [0-9]+)?
  *   string   := '"' ... '"' | "'" ... "'"  with the escapes \" \' \\ \/ \b
- *               \f \n \r \t \uXXXX (UTF-16 pairs for the astral planes)
+ *               \f \n \r \t \uXXXX (UTF-16 pairs for the astral planes);
+ *               the text between the quotes must be valid UTF-8
  *   field    := segment ('.' segment)*
  *   segment  := [A-Za-z_][A-Za-z0-9_-]* | string
  *

@@ -75,7 +75,7 @@ int mlv_object_verify(mlv_store *st, const mlv_oid *oid);
 
 /*
  * Check that DATA can be stored as TYPE: a tree must parse (tree.h), a JSON
- * record must be one JSON value with nothing after it. Blobs always pass.
+ * record must be one JSON value in UTF-8 with nothing after it. Blobs always pass.
  * WHAT names the data in the message. Returns 0 or MLV_EINVALID.
  */
 int mlv_object_validate(const void *data, size_t len, mlv_objtype type, const char *what);

@@ -179,7 +179,7 @@ int mlv_run_import(mlv_store *st, const char *const *records, const size_t *lens
  * Append to OUT the canonical form of the JSON text IN: object keys sorted
  * bytewise, no white space, numbers that are integers below 2^53 written
  * as integers, others in their shortest round-trip form. MLV_EINVALID
- * (with the byte position) when IN is not JSON.
+ * (with the byte position) when IN is not JSON, invalid UTF-8 included.
  */
 int mlv_json_canonical(mlv_buf *out, const char *in, size_t len);
 

@@ -246,8 +246,16 @@ $(sha f)"
 		assert_status 128
 		assert_eq "$output" ""
 		assert_eq "$stderr" "mlv: error: 'bad' is not valid JSON (at byte 0)"
+		# JSON is UTF-8: a Latin-1 record would not read back as the same text
+		printf '{"k":"caf\xe9"}' >latin1
+		run --separate-stderr mlv hash-object $w -t json latin1
+		assert_status 128
+		assert_eq "$output" ""
+		assert_eq "$stderr" "mlv: error: 'latin1' is not valid JSON (invalid UTF-8 at byte 9)"
 	done
 	run mlv cat-object -e "$(sha bad)"
+	assert_status 1
+	run mlv cat-object -e "$(sha latin1)"
 	assert_status 1
 	assert_fsck_clean
 }

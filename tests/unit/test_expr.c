@@ -558,6 +558,11 @@ static void test_errors(void)
 	CHECK_STR(error_of("and a"), "syntax error at column 1: expected a value, found 'and'");
 	CHECK_STR(error_of("a = 1"), "syntax error at column 3: expected '==', found '='");
 	CHECK_STR(error_of("!a"), "syntax error at column 1: expected '!=', found '!' (write 'not')");
+	/* found by fuzz/rt_expr: a stray byte in a string came back from format as U+00FF */
+	CHECK_STR(error_of("a == 'caf\xe9'"), "syntax error at column 10: invalid UTF-8 byte 0xe9 in string");
+	CHECK_STR(error_of("\"x\xff\".y > 1"), "syntax error at column 3: invalid UTF-8 byte 0xff in string");
+	CHECK_STR(error_of("a == '\xed\xa0\x80'"), "syntax error at column 7: invalid UTF-8 byte 0xed in string");
+	CHECK_STR(format_of("a == 'caf\xc3\xa9'"), "a == \"caf\xc3\xa9\"");
 	CHECK_STR(error_of("a ? 1"), "syntax error at column 3: expected '?\?', found '?'");
 	CHECK_STR(error_of("a && b"), "syntax error at column 3: unexpected character '&' (write 'and')");
 	CHECK_STR(error_of("a || b"), "syntax error at column 3: unexpected character '|' (write 'or')");

@@ -1,4 +1,5 @@
 /* Unit tests: which names a tree may hold, and tree parsing/serializing. */
+#include <stdint.h>
 #include <stdlib.h>
 #include "harness.h"
 
@@ -72,6 +73,20 @@ static void test_roundtrip(void)
 	}
 	mlv_buf_release(&b);
 
+	/* the largest size survives the round trip (fuzz/rt_tree), and an empty tree may come as NULL */
+	mlv_tree_entry big[1] = { { "a", MLV_MODE_FILE, { { 9 } }, UINT64_MAX } };
+	mlv_tree bt = { big, 1 };
+	CHECK_OK(mlv_tree_serialize(&b, &bt));
+	CHECK_OK(mlv_tree_parse(&back, b.ptr, b.size));
+	CHECK(back && back->n == 1 && back->entries[0].size == UINT64_MAX);
+	mlv_tree_free(back);
+	back = NULL;
+	CHECK_OK(mlv_tree_parse(&back, NULL, 0));
+	CHECK(back && back->n == 0);
+	mlv_tree_free(back);
+	back = NULL;
+	mlv_buf_release(&b);
+
 	/* duplicates and hostile names are refused when serializing */
 	mlv_tree_entry d[2] = { { "a", MLV_MODE_FILE, { { 0 } }, 1 }, { "a", MLV_MODE_FILE, { { 0 } }, 1 } };
 	mlv_tree dt = { d, 2 };
@@ -106,6 +121,10 @@ static void test_hostile(void)
 	parse_bad("bad mode", buf, ENTRY("100666 1 a"));
 	parse_bad("no size", buf, ENTRY("100644  a"));
 	parse_bad("leading zero size", buf, ENTRY("100644 01 a"));
+	/* found by fuzz/tree: a mode with a leading zero gave a second id for the same tree */
+	parse_bad("leading zero mode", buf, ENTRY("040000 1 a"));
+	parse_bad("leading zero file mode", buf, ENTRY("0100644 1 a"));
+	parse_bad("size past 2^64", buf, ENTRY("100644 18446744073709551616 a"));
 	parse_bad("empty name", buf, ENTRY("100644 1 "));
 	/* two entries out of order, and a duplicate */
 	char two[256];
