@@ -43,6 +43,11 @@ load helper
 	diff -u <(mlv -h | sed -n 's/^usage: //p') <(synopsis_lines "$MLV_SRC/man/mlv.1")
 }
 
+@test "mlv.1 lists every command of the table, in the table's order" {
+	diff -u <(mlv --list-cmds) \
+		<(sed -n '/^\.SH COMMANDS/,/^\.SH /p' "$MLV_SRC/man/mlv.1" | sed -n 's/^\.BR mlv\\-\(.*\) (1)$/\1/p' | sed 's/\\-/-/g')
+}
+
 @test "every man page has the sections a reader looks for" {
 	local page sec bad=
 	for page in "$MLV_SRC"/man/mlv.1 $(for c in $(mlv --list-cmds); do echo "$MLV_SRC/man/mlv-$c.1"; done); do
