@@ -1,9 +1,11 @@
 /* mlv_buf: the growable byte buffer every string in libmlv is built in. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "mlv/buf.h"
 #include "mlv/error.h"
 #include "internal.h"
@@ -157,4 +159,31 @@ void mlv_buf_release(mlv_buf *b)
 	b->ptr = NULL;
 	b->size = b->asize = 0;
 	b->failed = 0;
+}
+
+int mlv__json_put_number(mlv_buf *b, double v)
+{
+	char tmp[40];
+	if (isnan(v))
+		return mlv_buf_puts(b, "\"nan\"");
+	if (isinf(v))
+		return mlv_buf_puts(b, v > 0 ? "\"inf\"" : "\"-inf\"");
+	if (v == floor(v) && fabs(v) < 9007199254740992.0)
+		return mlv_buf_printf(b, "%lld", (long long)v);
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	return mlv_buf_puts(b, tmp);
+}
+
+void mlv__iso_time(char out[32], int64_t ms)
+{
+	time_t s = (time_t)(ms / 1000);
+	struct tm tm;
+	char base[24];
+	gmtime_r(&s, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, 32, "%s.%03dZ", base, (int)(ms % 1000));
 }

@@ -137,16 +137,6 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void iso_time(char out[32], int64_t ms)
-{
-	time_t s = (time_t)(ms / 1000);
-	struct tm tm;
-	char base[24];
-	gmtime_r(&s, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, 32, "%s.%03dZ", base, (int)(ms % 1000));
-}
-
 static int digits(const char **p, int n, int *out)
 {
 	int v = 0;
@@ -724,7 +714,7 @@ static int change_txn(void *payload, MDB_txn *txn)
 			goto done;
 		if (c->noop)
 			goto done;
-		iso_time(t, ev->time_ms);
+		mlv__iso_time(t, ev->time_ms);
 		mlv_buf_printf(&raw, "{\"schema\":\"mlv.model-event/1\",\"model\":");
 		put_str(&raw, c->name);
 		mlv_buf_printf(&raw, ",\"seq\":%llu,\"prev\":", (unsigned long long)ev->seq);
@@ -1230,23 +1220,6 @@ static int kv_cmp(const void *a, const void *b)
 	return strcmp(((const struct kv *)a)->k, ((const struct kv *)b)->k);
 }
 
-static int put_num(mlv_buf *b, double v)
-{
-	char tmp[40];
-	if (isnan(v))
-		return mlv_buf_puts(b, "\"nan\"");
-	if (isinf(v))
-		return mlv_buf_puts(b, v > 0 ? "\"inf\"" : "\"-inf\"");
-	if (v == floor(v) && fabs(v) < 9007199254740992.0)
-		return mlv_buf_printf(b, "%lld", (long long)v);
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
-		if (strtod(tmp, NULL) == v)
-			break;
-	}
-	return mlv_buf_puts(b, tmp);
-}
-
 static void kvs_json(mlv_buf *b, struct kvs *l)
 {
 	if (l->n)
@@ -1258,7 +1231,7 @@ static void kvs_json(mlv_buf *b, struct kvs *l)
 		put_str(b, l->v[i].k);
 		mlv_buf_putc(b, ':');
 		if (l->v[i].is_num)
-			put_num(b, l->v[i].num);
+			mlv__json_put_number(b, l->v[i].num);
 		else
 			put_str(b, l->v[i].s ? l->v[i].s : "");
 	}
@@ -1357,7 +1330,7 @@ static int register_check(struct change *c, MDB_txn *txn, const struct head *h, 
 	ev->artifact = r->artifact;
 	ev->size = r->size;
 	ev->is_dir = r->is_dir;
-	iso_time(t, ev->time_ms);
+	mlv__iso_time(t, ev->time_ms);
 	mlv_buf_puts(&raw, "{\"schema\":\"mlv.model-version/1\",\"name\":");
 	put_str(&raw, c->name);
 	mlv_buf_printf(&raw, ",\"version\":%u,\"artifact\":{\"kind\":\"%s\",\"oid\":\"sha256:%s\",\"size\":%llu", n,

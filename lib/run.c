@@ -52,34 +52,6 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void iso_time(char out[32], int64_t ms)
-{
-	time_t s = (time_t)(ms / 1000);
-	struct tm tm;
-	char base[24];
-	gmtime_r(&s, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, 32, "%s.%03dZ", base, (int)(ms % 1000));
-}
-
-/* A number as JSON: integers below 2^53 as integers, else shortest round trip; nan/inf as strings. */
-static int put_num(mlv_buf *b, double v)
-{
-	char tmp[40];
-	if (isnan(v))
-		return mlv_buf_puts(b, "\"nan\"");
-	if (isinf(v))
-		return mlv_buf_puts(b, v > 0 ? "\"inf\"" : "\"-inf\"");
-	if (v == floor(v) && fabs(v) < 9007199254740992.0)
-		return mlv_buf_printf(b, "%lld", (long long)v);
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
-		if (strtod(tmp, NULL) == v)
-			break;
-	}
-	return mlv_buf_puts(b, tmp);
-}
-
 static int put_str(mlv_buf *b, const char *s)
 {
 	return mlv_buf_put_json_string(b, s, strlen(s));
@@ -143,7 +115,7 @@ static int canon_emit(mlv_buf *b, const cJSON *j)
 	if (cJSON_IsFalse(j))
 		return mlv_buf_puts(b, "false");
 	if (cJSON_IsNumber(j))
-		return put_num(b, j->valuedouble);
+		return mlv__json_put_number(b, j->valuedouble);
 	if (cJSON_IsString(j))
 		return put_str(b, j->valuestring);
 	if (cJSON_IsArray(j)) {
@@ -327,7 +299,7 @@ int mlv_run_log_metrics(const char *dir, const char *id, const char *const *kv, 
 			goto done;
 		/* A failed append must not leave a cut line to be written: check each. */
 		if (mlv_buf_puts(&b, "{\"t\":\"m\",\"k\":") || mlv_buf_put_json_string(&b, kv[i], eq) ||
-		    mlv_buf_puts(&b, ",\"v\":") || put_num(&b, v) ||
+		    mlv_buf_puts(&b, ",\"v\":") || mlv__json_put_number(&b, v) ||
 		    (step >= 0 && mlv_buf_printf(&b, ",\"s\":%lld", (long long)step)) ||
 		    mlv_buf_printf(&b, ",\"ms\":%lld}\n", (long long)ms)) {
 			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
@@ -1518,15 +1490,15 @@ static int metrics_json(struct points *pts, mlv_buf *rec, mlv_buf *latest)
 		mlv_buf_puts(rec, ":{\"history\":[");
 		for (size_t k = i; k < j; k++) {
 			mlv_buf_printf(rec, "%s[%lld,", k > i ? "," : "", (long long)pts->v[k].step);
-			put_num(rec, pts->v[k].v);
+			mlv__json_put_number(rec, pts->v[k].v);
 			mlv_buf_printf(rec, ",%lld]", (long long)pts->v[k].ms);
 		}
 		mlv_buf_puts(rec, "],\"latest\":");
-		put_num(rec, last->v);
+		mlv__json_put_number(rec, last->v);
 		mlv_buf_printf(rec, ",\"step\":%lld}", (long long)last->step);
 		put_str(latest, pts->v[i].key);
 		mlv_buf_putc(latest, ':');
-		put_num(latest, last->v);
+		mlv__json_put_number(latest, last->v);
 	}
 	/* appends above are unchecked; failure is sticky (buf.h), so look once here */
 	if (mlv_buf_putc(rec, '}') || mlv_buf_putc(latest, '}'))
@@ -1709,8 +1681,8 @@ int mlv_run_finish(mlv_run *r, const mlv_run_exit *ex, mlv_oid *record)
 
 	r->end_ms = now_ms();
 	r->duration_ms = mono_ms() - r->start_mono;
-	iso_time(t0, r->start_ms);
-	iso_time(t1, r->end_ms);
+	mlv__iso_time(t0, r->start_ms);
+	mlv__iso_time(t1, r->end_ms);
 
 	/* what log-metric and log-param appended */
 	if (read_file(&logtext, r->logpath, LOG_MAX, "the run log"))
