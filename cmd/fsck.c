@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "plumbing.h"
+#include "mlv/run.h"
 
 static int opt_full;
 static int opt_rebuild;
@@ -41,6 +42,7 @@ struct fsck_cmd_result {
 	size_t n, alloc;
 	int oom;   /* a problem could not be recorded */
 	uint64_t models, events, reg_problems; /* the registry's chains */
+	uint64_t runs_problems;                 /* the runs' sort index */
 };
 
 static void collect(void *payload, const char *kind, const mlv_oid *oid, const char *message)
@@ -77,7 +79,7 @@ static void collect(void *payload, const char *kind, const mlv_oid *oid, const c
 
 static uint64_t nproblems(const struct fsck_cmd_result *r)
 {
-	uint64_t n = r->res.problems + r->reg_problems;
+	uint64_t n = r->res.problems + r->reg_problems + r->runs_problems;
 	return n > r->n ? n : r->n;
 }
 
@@ -176,6 +178,17 @@ int cmd_fsck(int argc, const char **argv, struct mlv_ctx *ctx)
 		goto done;
 	if ((rc = mlv_registry_check(ctx->store, collect, &r, &r.models, &r.events, &r.reg_problems)) != 0)
 		goto done;
+	/* the runs: the sort index holds exactly what the summaries imply */
+	if (opt_rebuild && (rc = mlv_run_sort_rebuild(ctx->store)) != 0)
+		goto done;
+	{
+		char *msg = NULL;
+		if ((rc = mlv_run_sort_check(ctx->store, &r.runs_problems, &msg)) != 0)
+			goto done;
+		if (msg)
+			collect(&r, "runs-index-mismatch", NULL, msg);
+		free(msg);
+	}
 	if (r.oom) {
 		ret = mlv_die("out of memory while recording problems");
 		goto done;

@@ -936,6 +936,15 @@ void mlv_expr_free(mlv_expr *e)
 	free(e);
 }
 
+const char *mlv_expr_field_path(const mlv_expr *e)
+{
+	const struct node *n;
+	if (!e || e->root >= e->nnodes)
+		return NULL;
+	n = &e->nodes[e->root];
+	return n->op == N_FIELD ? e->pool.ptr + e->fields[n->a] : NULL;
+}
+
 int mlv_expr_fields(const mlv_expr *e, mlv_expr_field_fn fn, void *payload)
 {
 	for (uint32_t i = 0; i < e->nfields; i++) {

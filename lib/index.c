@@ -60,7 +60,8 @@ int mlv__index_open(struct mlv_index *ix, const char *dir)
 	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &ix->meta)) ||
 	    (rc = mdb_dbi_open(txn, "stat", MDB_CREATE, &ix->stat)) ||
 	    (rc = mdb_dbi_open(txn, "runs", MDB_CREATE, &ix->runs)) ||
-	    (rc = mdb_dbi_open(txn, "registry", MDB_CREATE, &ix->registry)))
+	    (rc = mdb_dbi_open(txn, "registry", MDB_CREATE, &ix->registry)) ||
+	    (rc = mdb_dbi_open(txn, "runsort", MDB_CREATE, &ix->runsort)))
 		goto fail;
 	if ((rc = mdb_txn_commit(txn))) {
 		txn = NULL;

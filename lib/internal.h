@@ -133,6 +133,7 @@ struct mlv_index {
 	MDB_dbi chunks, objects, packs, refs, meta, stat;
 	MDB_dbi runs;   /* run id (32 hex) -> record id + summary (run.c) */
 	MDB_dbi registry; /* derived state of the model registry (registry.c, registry.h) */
+	MDB_dbi runsort;  /* keys ordering the runs by start, metric, name, tag (runsort.c) */
 };
 
 int mlv__index_open(struct mlv_index *ix, const char *dir);
@@ -154,6 +155,20 @@ int mlv__index_write(mlv_store *st, mlv_index_write_fn fn, void *payload);
  * repeatable (a full map makes the transaction run again).
  */
 int mlv__writer_commit_with(mlv_writer *w, mlv_index_write_fn also, void *payload);
+
+/*
+ * The runs' sort index (runsort.c). mlv__runsort_put adds the keys of run ID
+ * (whose summary is about to be put into the runs database in TXN), replacing
+ * those of its previous summary, or builds the whole index if it is not
+ * complete. mlv__runsort_name finds the newest run named NAME (*WHICH 0) or,
+ * with TAGKEY, tagged TAGKEY=TAGVAL (*WHICH 1), into OUT (33 bytes); *WHICH
+ * -1 when neither.
+ * Both readers return MLV_ENOTFOUND when the index cannot answer (the caller
+ * scans the summaries).
+ */
+int mlv__runsort_put(MDB_txn *txn, struct mlv_index *ix, const char *id, const char *summary, size_t len);
+int mlv__runsort_name(mlv_store *st, const char *name, const char *tagkey, const char *tagval,
+	char *out, int *which);
 
 /* Turn an LMDB error into an mlv error naming WHAT. */
 int mlv__index_error(int mdb_rc, const char *what);

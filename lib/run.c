@@ -1527,6 +1527,11 @@ static int index_put(void *payload, MDB_txn *txn)
 		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	memcpy(val, p->record->id, MLV_OID_RAWSZ);
 	memcpy(val + MLV_OID_RAWSZ, p->summary->ptr, p->summary->size);
+	/* the sort keys first: replacing a run drops the keys of the summary still there */
+	if ((rc = mlv__runsort_put(txn, p->ix, p->id, p->summary->ptr, p->summary->size))) {
+		free(val);
+		return rc;
+	}
 	rc = mdb_put(txn, p->ix->runs, &k, &v, 0);
 	free(val);
 	if (!rc) {
@@ -1978,7 +1983,18 @@ int mlv_run_resolve(mlv_store *st, char out[MLV_RUN_IDSZ + 1], const char *spec)
 				return mlv_error_set(MLV_ENOMEM, "out of memory");
 			s.tagval = eq + 1;
 		}
-		rc = mlv_run_scan(st, name_match, &s);
+		{
+			/* the sort index answers at once; a store without it is scanned */
+			int which;
+			rc = mlv__runsort_name(st, spec, s.tagkey, s.tagval, out, &which);
+			if (rc == 0) {
+				free(s.tagkey);
+				if (which >= 0)
+					return 0;
+				goto notfound;
+			}
+		}
+		rc = rc == MLV_ENOTFOUND ? mlv_run_scan(st, name_match, &s) : rc;
 		free(s.tagkey);
 		if (rc)
 			return rc;
@@ -1988,6 +2004,7 @@ int mlv_run_resolve(mlv_store *st, char out[MLV_RUN_IDSZ + 1], const char *spec)
 				return 0;
 			}
 	}
+notfound:
 	if (strchr(spec, '='))
 		return mlv_error_set(MLV_ENOTFOUND, "no run '%s' (neither a run id, a run name nor a tag)", spec);
 	return mlv_error_set(MLV_ENOTFOUND, "no run '%s' (neither a run id nor a run name)", spec);
@@ -2044,6 +2061,10 @@ static int summary_of_record(const cJSON *rec, mlv_buf *out)
 	}
 	e = cJSON_GetObjectItemCaseSensitive(rec, "params");
 	if (!cJSON_AddItemToObject(s, "params", e ? cJSON_Duplicate(e, 1) : cJSON_CreateObject()))
+		goto done;
+	/* tags only when the run has some, as mlv_run_finish writes them */
+	e = cJSON_GetObjectItemCaseSensitive(rec, "tags");
+	if (cJSON_IsObject(e) && e->child && !cJSON_AddItemToObject(s, "tags", cJSON_Duplicate(e, 1)))
 		goto done;
 	rc = canon_emit(out, s) ? MLV_ENOMEM : 0;
 done:

@@ -188,6 +188,14 @@ typedef int (*mlv_expr_field_fn)(void *payload, const char *path);
 int mlv_expr_fields(const mlv_expr *e, mlv_expr_field_fn fn, void *payload);
 
 /*
+ * When E is a bare field (`metrics.auc`, `(metrics."val loss")`; not
+ * `-metrics.auc` nor `metrics.auc ?? 0`), its PATH as the resolver receives
+ * it, living as long as E; NULL otherwise. `mlv runs --sort` uses it to read an index
+ * instead of evaluating the key for every run.
+ */
+const char *mlv_expr_field_path(const mlv_expr *e);
+
+/*
  * Append to OUT the canonical text of E: one space around binary operators,
  * parentheses only where precedence needs them, strings in double quotes
  * with JSON escapes, numbers in their shortest round-trip form, nested

@@ -164,6 +164,30 @@ int mlv_run_list(mlv_store *st, mlv_run_list_fn fn, void *payload);
 int mlv_run_scan(mlv_store *st, mlv_run_list_fn fn, void *payload);
 
 /*
+ * Runs in the order of the sort index, without reading every summary: with
+ * METRIC NULL by start time (newest first when DESC; ties by id, in the same
+ * direction); with METRIC, first every run whose latest value of that metric
+ * is a number other than NaN, by that value (DESC: largest first; the order
+ * among equal values is unspecified), then the runs without one (missing or
+ * NaN), newest first, VALUE NULL for those. FN gets the run as
+ * mlv_run_scan's does, and the value; 0 goes on, a positive return stops
+ * the walk (mlv_run_walk then returns 0), a negative one is returned.
+ * MLV_ENOTFOUND when the index cannot answer (it is not built yet, or the
+ * metric holds booleans, or its name is too long for a key): scan instead.
+ */
+typedef int (*mlv_run_walk_fn)(void *payload, const char *id, const mlv_oid *record,
+	const char *summary, size_t len, const double *value);
+int mlv_run_walk(mlv_store *st, const char *metric, int desc, mlv_run_walk_fn fn, void *payload);
+
+/*
+ * fsck: check that the sort index holds exactly the keys the summaries
+ * imply (*PROBLEMS 0 or 1, *MESSAGE a new string describing the problem),
+ * and rebuild it from the summaries.
+ */
+int mlv_run_sort_check(mlv_store *st, uint64_t *problems, char **message);
+int mlv_run_sort_rebuild(mlv_store *st);
+
+/*
  * Record N runs made elsewhere: RECORDS[i] (LENS[i] bytes) is a complete run
  * record as mlv_run_finish stores it (JSON, "schema":"mlv.run/1", "id" of 32
  * lower-case hex digits; `mlv show --json` prints it as "run"). Each is

@@ -119,6 +119,33 @@ a     -"
 	assert_eq "$(names -n 0)" ""
 }
 
+@test "runs -n through the sort index: the rows of a full read, over ties, NaN, inf, missing values and names" {
+	vals=(0.5 0.5 0.9 nan inf -inf 0.1 -0 0 "")
+	for i in $(seq 1 40); do
+		v=${vals[$((i * 7 % 10))]}
+		MLV_TEST_RUN_ID=$(printf '%08x%024x' $((i * 7919 % 65521)) "$i") \
+			mlv run -n "r$((i % 5))" -t grp=g$((i % 3)) -- mlv log-metric ${v:+auc=$v} loss=$i 2>/dev/null
+	done
+	ids() { mlv runs --json "$@" | jq -r '[.runs[].id] | join(" ")'; }
+	for key in "" -metrics.auc metrics.auc -metrics.loss metrics.loss metrics.nope; do
+		for f in "" 'metrics.loss > 25' 'name == "r1"' 'metrics.auc > 0.2' 'tags.grp == "g2"'; do
+			all=$(ids ${key:+--sort "$key"} ${f:+--filter "$f"})
+			for n in 0 1 3 7 50; do
+				want=$(tr ' ' '\n' <<<"$all" | head -n "$n" | paste -sd' ')
+				assert_eq "$(ids ${key:+--sort "$key"} ${f:+--filter "$f"} -n "$n")" "$want" "sort '$key' filter '$f' -n $n"
+				assert_eq "$(MLV_TEST_RUNS_SCAN=1 ids ${key:+--sort "$key"} ${f:+--filter "$f"} -n "$n")" "$want" "(scan) sort '$key' filter '$f' -n $n"
+			done
+		done
+	done
+	# names and tags resolve to the newest holder
+	newest=$(ids --filter 'name == "r2"' -n 1)
+	assert_eq "$(mlv show --json r2 | jq -r .id)" "$newest"
+	newest=$(ids --filter 'tags.grp == "g1"' -n 1)
+	assert_eq "$(mlv show --json grp=g1 | jq -r .id)" "$newest"
+	run --separate-stderr mlv fsck
+	assert_status 0
+}
+
 @test "runs --filter and show: names and params with JSON escapes and non-ASCII match" {
 	MLV_TEST_RUN_ID=ffff0000000000000000000000000006 mlv run -n 'q "x" \ é' -p 'path=a\b' -p 'tab=a	b' -- true 2>/dev/null
 	assert_eq "$(names --filter 'name == "q \"x\" \\ é"')" 'q "x" \ é'

@@ -31,6 +31,7 @@ int main(void)
 	char *dir = test_subdir("store"), path[4200];
 	const char *argv[] = { "train", "--fast" };
 	const char *params[] = { "lr=0.01", "layers=3" };
+	const char *tags[] = { "stage=dev" };
 	const char *m1[] = { "auc=0.5", "loss=1.25" }, *m2[] = { "auc=0.75" }, *m3[] = { "loss=nan" };
 	mlv_run_opts o = { 0 };
 	mlv_run_exit ex = { 0 };
@@ -50,6 +51,8 @@ int main(void)
 	o.argc = 2;
 	o.params = params;
 	o.nparams = 2;
+	o.tags = tags;
+	o.ntags = 1;
 	o.cwd = dir;
 	o.no_python = 1;
 	CHECK_OK(mlv_run_begin(&run, st, &o));
