@@ -567,6 +567,22 @@ done:
 	return rc;
 }
 
+int mlv_run_count(mlv_store *st, uint64_t *n)
+{
+	MDB_txn *txn = NULL;
+	MDB_stat ms;
+	int rc, r;
+	*n = 0;
+	if ((rc = mlv__index_read_begin(&st->ix, &txn)))
+		return rc;
+	if ((r = mdb_stat(txn, st->ix.runs, &ms)))
+		rc = mlv__index_error(r, "read");
+	else
+		*n = ms.ms_entries;
+	mdb_txn_abort(txn);
+	return rc;
+}
+
 /* The newest run whose key starts with PREFIX (name or tag), into OUT: 1 found, 0 not, < 0 error. */
 static int newest(MDB_txn *txn, struct mlv_index *ix, const mlv_buf *prefix, char out[MLV_RUN_IDSZ + 1])
 {

@@ -179,6 +179,9 @@ typedef int (*mlv_run_walk_fn)(void *payload, const char *id, const mlv_oid *rec
 	const char *summary, size_t len, const double *value);
 int mlv_run_walk(mlv_store *st, const char *metric, int desc, mlv_run_walk_fn fn, void *payload);
 
+/* The number of recorded runs (one lookup). */
+int mlv_run_count(mlv_store *st, uint64_t *n);
+
 /*
  * fsck: check that the sort index holds exactly the keys the summaries
  * imply (*PROBLEMS 0 or 1, *MESSAGE a new string describing the problem),
