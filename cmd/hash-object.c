@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
+#include "mlv/cjson.h"
 
 #include "commands.h"
 #include "plumbing.h"

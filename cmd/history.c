@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <cjson/cJSON.h>
+#include "mlv/cjson.h"
 
 #include "regutil.h"
 

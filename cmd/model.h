@@ -7,7 +7,7 @@
 #ifndef MLV_CMD_MODEL_H
 #define MLV_CMD_MODEL_H
 
-#include <cjson/cJSON.h>
+#include "mlv/cjson.h"
 
 #include "commands.h"
 #include "mlv/registry.h"

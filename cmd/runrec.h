@@ -6,7 +6,7 @@
 #ifndef MLV_CMD_RUNREC_H
 #define MLV_CMD_RUNREC_H
 
-#include <cjson/cJSON.h>
+#include "mlv/cjson.h"
 #include "mlv/mlv.h"
 #include "mlv/run.h"
 

@@ -12,7 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cjson/cJSON.h>
+#include "mlv/cjson.h"
 
 #include "commands.h"
 #include "plumbing.h"

@@ -4,7 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <cjson/cJSON.h>
+#include "mlv/cjson.h"
 
 #include "commands.h"
 #include "plumbing.h"

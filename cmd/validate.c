@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
+#include "mlv/cjson.h"
 
 #include "commands.h"
 #include "datafile.h"

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cjson/cJSON.h>
+#include "mlv/cjson.h"
 #include <pthread.h>
 #include "alloc.h"
 

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-#include <cjson/cJSON.h>
+#include "mlv/cjson.h"
 #ifdef __SSE2__
 #include <emmintrin.h>
 #define CSV_WINDOW 1

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <zstd.h>
-#include <cjson/cJSON.h>
+#include "mlv/cjson.h"
 #include "internal.h"
 #include "pool.h"
 #include "alloc.h"

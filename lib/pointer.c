@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
-#include <cjson/cJSON.h>
+#include "mlv/cjson.h"
 #include "alloc.h"
 #include "mlv/pointer.h"
 #include "mlv/error.h"

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <cjson/cJSON.h>
+#include "mlv/cjson.h"
 #include "alloc.h"
 #include "internal.h"
 #include "mlv/expr.h"

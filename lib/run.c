@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-#include <cjson/cJSON.h>
+#include "mlv/cjson.h"
 #include "internal.h"
 #include "mlv/git.h"
 #include "mlv/jsonscan.h"

@@ -9,7 +9,7 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <cjson/cJSON.h>
+#include "mlv/cjson.h"
 #include "internal.h"
 #include "alloc.h"
 
