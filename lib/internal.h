@@ -166,6 +166,8 @@ int mlv__writer_commit_with(mlv_writer *w, mlv_index_write_fn also, void *payloa
  * Both readers return MLV_ENOTFOUND when the index cannot answer (the caller
  * scans the summaries).
  */
+/* start_ms of a run summary as `mlv runs` reads it (0 when absent or unreadable). */
+int64_t mlv__summary_start_ms(const char *summary, size_t len);
 int mlv__runsort_put(MDB_txn *txn, struct mlv_index *ix, const char *id, const char *summary, size_t len);
 int mlv__runsort_name(mlv_store *st, const char *name, const char *tagkey, const char *tagval,
 	char *out, int *which);

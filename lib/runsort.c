@@ -74,8 +74,7 @@ static double unord_double(uint64_t u)
 	return d;
 }
 
-/* start_ms of a summary as `mlv runs` reads it (0 when absent). */
-static int64_t summary_start(const char *s, size_t len)
+int64_t mlv__summary_start_ms(const char *s, size_t len)
 {
 	const char *v;
 	size_t vlen;
@@ -261,7 +260,7 @@ static int run_keys(struct keys *k)
 	size_t vlen;
 	mlv_buf name = MLV_BUF_INIT;
 	int rc;
-	put_be64(k->start, ord_i64(summary_start(k->summary, k->len)));
+	put_be64(k->start, ord_i64(mlv__summary_start_ms(k->summary, k->len)));
 	mlv_buf_clear(&k->key);
 	mlv_buf_putc(&k->key, 's');
 	mlv_buf_put(&k->key, k->start, 8);
