@@ -2,6 +2,7 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include "mlv/cjson.h"
 
@@ -45,25 +46,29 @@ static const char *const names[] = {
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 /*
- * The one place where libmlv prints and exits: a missing hard dependency
- * is what the dynamic loader reports before main, and callers of cJSON
- * have no error path for "the library is not there".
+ * The one place where libmlv prints and exits: callers of cJSON have no
+ * error path for "the library is not there", a hard dependency missing
+ * (which the dynamic loader would have reported before main). It is a
+ * fatal error like any other: one line, exit 128.
  */
 static void fail(const char *what, const char *detail)
 {
-	fprintf(stderr, "mlv: error while loading shared libraries: %s: %s\n", what, detail ? detail : "not found");
-	_exit(127);
+	fprintf(stderr, "mlv: error: cannot load %s: %s\n", what, detail ? detail : "not found");
+	_exit(128);
 }
 
 static void load(void)
 {
-	void *h = dlopen(MLV_LIBCJSON_SONAME, RTLD_NOW | RTLD_LOCAL);
-	void **slot = (void **)&mlv__cjson_table;
-	if (!h)
-		fail(MLV_LIBCJSON_SONAME, dlerror());
+	/* MLV_TEST_LIBCJSON: another name, for the test of the failure */
+	const char *so = getenv("MLV_TEST_LIBCJSON");
+	void *h, **slot = (void **)&mlv__cjson_table;
+	if (!so || !*so)
+		so = MLV_LIBCJSON_SONAME;
+	if (!(h = dlopen(so, RTLD_NOW | RTLD_LOCAL)))
+		fail(so, dlerror());
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!(slot[i] = dlsym(h, names[i])))
-			fail(MLV_LIBCJSON_SONAME, names[i]);
+			fail(so, names[i]);
 	__atomic_store_n(&mlv__cjson_ready, 1, __ATOMIC_RELEASE);
 }
 

@@ -7,11 +7,12 @@
  * __wrap_exp below, which calls the real exp through a pointer that dlopen
  * filled on the first call. The functions are libm's own, so every result
  * is the same to the bit. libm is part of the C library: if it cannot be
- * loaded, mlv says so and exits 127, as the dynamic loader would have.
+ * loaded, mlv says so and exits 128 (a fatal error).
  */
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #ifndef MLV_LIBM_SONAME
@@ -57,22 +58,24 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int ready;
 
 /* The one other place where libmlv prints and exits (see lib/cjson-load.c). */
-static void fail(const char *detail)
+static void fail(const char *so, const char *detail)
 {
-	fprintf(stderr, "mlv: error while loading shared libraries: %s: %s\n", MLV_LIBM_SONAME,
-		detail ? detail : "not found");
-	_exit(127);
+	fprintf(stderr, "mlv: error: cannot load %s: %s\n", so, detail ? detail : "not found");
+	_exit(128);
 }
 
 static void load(void)
 {
-	void *h = dlopen(MLV_LIBM_SONAME, RTLD_NOW | RTLD_LOCAL);
-	void **slot = (void **)&fns;
-	if (!h)
-		fail(dlerror());
+	/* MLV_TEST_LIBM: another name, for the test of the failure */
+	const char *so = getenv("MLV_TEST_LIBM");
+	void *h, **slot = (void **)&fns;
+	if (!so || !*so)
+		so = MLV_LIBM_SONAME;
+	if (!(h = dlopen(so, RTLD_NOW | RTLD_LOCAL)))
+		fail(so, dlerror());
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!(slot[i] = dlsym(h, names[i])))
-			fail(names[i]);
+			fail(so, names[i]);
 	__atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
 }
 

@@ -8,8 +8,8 @@
  * libcjson: each cJSON function used is a pointer in a table filled from
  * dlopen on the first call, and the names below make the calls read as
  * plain cJSON. cJSON is a hard dependency (the package depends on it): if
- * it cannot be loaded, mlv says so on stderr and exits 127, as the dynamic
- * loader would have done before main.
+ * it cannot be loaded, mlv says so on stderr ("mlv: error: cannot load
+ * libcjson.so.1: ...") and exits 128, a fatal error.
  */
 #ifndef MLV_CJSON_H
 #define MLV_CJSON_H
@@ -51,7 +51,7 @@ struct mlv__cjson_fns {
 extern struct mlv__cjson_fns mlv__cjson_table;
 extern int mlv__cjson_ready;
 
-/* Load libcjson (once, thread-safe); exits 127 with a message when it cannot. */
+/* Load libcjson (once, thread-safe); exits 128 with a message when it cannot. */
 void mlv__cjson_load(void);
 
 static inline const struct mlv__cjson_fns *mlv__cjson(void)

@@ -44,3 +44,24 @@ teardown() {
 	mlv track -q a.csv && git add a.csv.mlv .gitignore && git commit -q -m one
 	assert_eq "$(mlv log --json a.csv | jq -r '.versions[0].commit')" "$(git rev-parse HEAD)"
 }
+
+@test "startup: a library that cannot be loaded is a fatal error that harms nothing" {
+	export MLV_RUN_NO_PYTHON=1
+	mlv init -q
+	{ echo x; for i in $(seq 1 50); do echo "$i"; done; } >a.csv
+	mlv track -q a.csv
+	before=$(cd .mlv && find . -type f ! -name lock.mdb -exec sha256sum {} + | sort)
+	run --separate-stderr env MLV_TEST_LIBCJSON=libmlv-nope.so.1 mlv status --json
+	assert_status 128
+	[[ "$stderr" == "mlv: error: cannot load libmlv-nope.so.1: "* ]]
+	assert_eq "$output" ""
+	run --separate-stderr env MLV_TEST_LIBM=libmlv-nope.so.6 mlv drift a.csv a.csv
+	assert_status 128
+	[[ "$stderr" == "mlv: error: cannot load libmlv-nope.so.6: "* ]]
+	# a command that needs neither still works without them
+	run --separate-stderr env MLV_TEST_LIBCJSON=libmlv-nope.so.1 MLV_TEST_LIBM=libmlv-nope.so.6 mlv --version
+	assert_status 0
+	assert_eq "$before" "$(cd .mlv && find . -type f ! -name lock.mdb -exec sha256sum {} + | sort)"
+	run --separate-stderr mlv status --exit-code
+	assert_status 0
+}
