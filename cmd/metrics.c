@@ -226,23 +226,10 @@ static int print_json(const struct metrics_diff *d)
 int cmd_metrics(int argc, const char **argv, struct mlv_ctx *ctx)
 {
 	struct metrics_diff d;
-	int nargs, ret;
+	int ret;
 
 	memset(&d, 0, sizeof(d));
-	nargs = mlv_parse_options(argc, argv, mlv_opts_metrics, mlv_usage_metrics);
-	if (nargs < 0)
-		return MLV_EXIT_USAGE;
-	if (nargs >= 1 && strcmp(argv[0], "diff")) {
-		fprintf(stderr, "mlv: error: unknown subcommand '%s'\n", argv[0]);
-		mlv_usage_print(stderr, mlv_usage_metrics, mlv_opts_metrics);
-		return MLV_EXIT_USAGE;
-	}
-	if (nargs != 3) {
-		mlv_usage_print(stderr, mlv_usage_metrics, mlv_opts_metrics);
-		return MLV_EXIT_USAGE;
-	}
-	if ((ret = runrec_load(&d.run[0], ctx->store, argv[1])) || (ret = runrec_load(&d.run[1], ctx->store, argv[2])) ||
-	    (ret = diff(&d)))
+	if ((ret = runrec_diff_begin(argc, argv, mlv_opts_metrics, mlv_usage_metrics, ctx, d.run)) || (ret = diff(&d)))
 		goto done;
 	ret = opt_json ? print_json(&d) : print_human(&d);
 done:

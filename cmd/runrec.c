@@ -27,6 +27,26 @@ void runrec_release(struct runrec *r)
 	r->j = NULL;
 }
 
+int runrec_diff_begin(int argc, const char **argv, const struct mlv_option *opts, const char *const *usage,
+	struct mlv_ctx *ctx, struct runrec run[2])
+{
+	int nargs = mlv_parse_options(argc, argv, opts, usage), ret;
+	if (nargs < 0)
+		return MLV_EXIT_USAGE;
+	if (nargs >= 1 && strcmp(argv[0], "diff")) {
+		fprintf(stderr, "mlv: error: unknown subcommand '%s'\n", argv[0]);
+		mlv_usage_print(stderr, usage, opts);
+		return MLV_EXIT_USAGE;
+	}
+	if (nargs != 3) {
+		mlv_usage_print(stderr, usage, opts);
+		return MLV_EXIT_USAGE;
+	}
+	if ((ret = runrec_load(&run[0], ctx->store, argv[1])))
+		return ret;
+	return runrec_load(&run[1], ctx->store, argv[2]);
+}
+
 const cJSON *runrec_get(const struct runrec *r, const char *k)
 {
 	return cJSON_GetObjectItemCaseSensitive(r->j, k);

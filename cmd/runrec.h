@@ -24,6 +24,17 @@ struct runrec {
 int runrec_load(struct runrec *r, mlv_store *st, const char *spec);
 void runrec_release(struct runrec *r);
 
+struct mlv_ctx;
+struct mlv_option;
+/*
+ * The start of `mlv metrics diff A B` and `mlv params diff A B`: parse the
+ * options, check the subcommand and its two runs, and load both into RUN.
+ * 0, or the exit status the command returns (usage 129, fatal 128, the
+ * message printed). Release both runs either way.
+ */
+int runrec_diff_begin(int argc, const char **argv, const struct mlv_option *opts, const char *const *usage,
+	struct mlv_ctx *ctx, struct runrec run[2]);
+
 /* The member K of the record, or NULL. */
 const cJSON *runrec_get(const struct runrec *r, const char *k);
 /* The run's name, or NULL. */
