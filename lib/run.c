@@ -1657,20 +1657,29 @@ static void probes_json(mlv_run *r, mlv_buf *b)
 	}
 }
 
-/* ,"tags":{...} when the run has tags (records and summaries without tags stay as they were). */
-static void tags_json(const mlv_run *r, mlv_buf *b)
+/* {"k":"v",...}: a list of string pairs as a JSON object. */
+static void kvlist_json(const struct kvlist *l, mlv_buf *b)
 {
-	if (!r->tags.n)
-		return;
-	mlv_buf_puts(b, ",\"tags\":{");
-	for (size_t i = 0; i < r->tags.n; i++) {
+	mlv_buf_putc(b, '{');
+	for (size_t i = 0; i < l->n; i++) {
 		if (i)
 			mlv_buf_putc(b, ',');
-		put_str(b, r->tags.k[i]);
+		put_str(b, l->k[i]);
 		mlv_buf_putc(b, ':');
-		put_str(b, r->tags.v[i]);
+		put_str(b, l->v[i]);
 	}
 	mlv_buf_putc(b, '}');
+}
+
+/* ,"params":{...} (always) and ,"tags":{...} when the run has tags (records and summaries without tags stay as they were). */
+static void params_tags_json(const mlv_run *r, mlv_buf *b)
+{
+	mlv_buf_puts(b, ",\"params\":");
+	kvlist_json(&r->params, b);
+	if (r->tags.n) {
+		mlv_buf_puts(b, ",\"tags\":");
+		kvlist_json(&r->tags, b);
+	}
 }
 
 int mlv_run_finish(mlv_run *r, const mlv_run_exit *ex, mlv_oid *record)
@@ -1726,16 +1735,7 @@ int mlv_run_finish(mlv_run *r, const mlv_run_exit *ex, mlv_oid *record)
 		mlv_buf_puts(&rec, ",\"error\":");
 		put_str(&rec, ex->error);
 	}
-	mlv_buf_puts(&rec, ",\"params\":{");
-	for (size_t i = 0; i < r->params.n; i++) {
-		if (i)
-			mlv_buf_putc(&rec, ',');
-		put_str(&rec, r->params.k[i]);
-		mlv_buf_putc(&rec, ':');
-		put_str(&rec, r->params.v[i]);
-	}
-	mlv_buf_putc(&rec, '}');
-	tags_json(r, &rec);
+	params_tags_json(r, &rec);
 	mlv_buf_puts(&rec, ",\"metrics\":");
 	mlv_buf_put(&rec, metrics.ptr, metrics.size);
 	if (r->has_git) {
@@ -1791,16 +1791,7 @@ int mlv_run_finish(mlv_run *r, const mlv_run_exit *ex, mlv_oid *record)
 		mlv_buf_printf(&summary, ",\"commit\":\"%s\",\"dirty\":%s", r->commit, r->dirty ? "true" : "false");
 	mlv_buf_puts(&summary, ",\"metrics\":");
 	mlv_buf_put(&summary, latest.ptr, latest.size);
-	mlv_buf_puts(&summary, ",\"params\":{");
-	for (size_t i = 0; i < r->params.n; i++) {
-		if (i)
-			mlv_buf_putc(&summary, ',');
-		put_str(&summary, r->params.k[i]);
-		mlv_buf_putc(&summary, ':');
-		put_str(&summary, r->params.v[i]);
-	}
-	mlv_buf_putc(&summary, '}');
-	tags_json(r, &summary);
+	params_tags_json(r, &summary);
 	if ((rc = mlv_buf_putc(&summary, '}')) || summary.failed || latest.failed)
 		goto nomem;
 	if ((rc = mlv_json_canonical(&sumcanon, summary.ptr, summary.size)))
