@@ -505,27 +505,91 @@ static int print_table(struct runs_result *r, size_t shown, const struct cols *c
 	return rc;
 }
 
+/* One row of --json: the summary's members, with the id and record in front. */
+static void json_row(mlv_buf *out, const struct run_row *row, int first)
+{
+	char hex[MLV_OID_HEXSZ + 1];
+	char *s = cJSON_PrintUnformatted(row->j);
+	mlv_buf_printf(out, "%s{\"id\":\"%s\",\"record\":\"sha256:%s\"", first ? "" : ",", row->id,
+		mlv_oid_fmt(hex, &row->record));
+	if (s && strlen(s) > 2) {
+		mlv_buf_putc(out, ',');
+		mlv_buf_puts(out, s + 1);
+	} else
+		mlv_buf_putc(out, '}');
+	free(s);
+}
+
 static int print_json(struct runs_result *r, size_t shown)
 {
 	mlv_buf out = MLV_BUF_INIT;
-	char hex[MLV_OID_HEXSZ + 1];
 	int rc;
 	mlv_buf_puts(&out, "{\"schema\":\"mlv.runs/1\",\"runs\":[");
-	for (size_t i = 0; i < shown; i++) {
-		char *s = cJSON_PrintUnformatted(r->v[i].j);
-		/* the summary's members, with the id and record in front */
-		mlv_buf_printf(&out, "%s{\"id\":\"%s\",\"record\":\"sha256:%s\"", i ? "," : "", r->v[i].id,
-			mlv_oid_fmt(hex, &r->v[i].record));
-		if (s && strlen(s) > 2) {
-			mlv_buf_putc(&out, ',');
-			mlv_buf_puts(&out, s + 1);
-		} else
-			mlv_buf_putc(&out, '}');
-		free(s);
-	}
+	for (size_t i = 0; i < shown; i++)
+		json_row(&out, &r->v[i], i == 0);
 	mlv_buf_puts(&out, "]}\n");
-	rc = plumb_write_stdout(out.ptr, out.size);
+	rc = out.failed ? mlv_die("out of memory") : plumb_write_stdout(out.ptr, out.size);
 	mlv_buf_release(&out);
+	return rc;
+}
+
+/*
+ * --json of every run, newest first: rows are written as the sort index
+ * gives them, so memory does not grow with the runs (100,000 rows would
+ * otherwise all be held and parsed at once).
+ */
+struct stream {
+	const mlv_expr *filter;
+	mlv_buf out;
+	size_t rows;
+	int ret;             /* an exit status once writing failed */
+};
+
+static int stream_row(void *payload, const char *id, const mlv_oid *record, const char *summary, size_t len,
+	const double *value)
+{
+	struct stream *s = payload;
+	struct run_row row;
+	int keep = 1, rc = 0;
+	(void)value;
+	memset(&row, 0, sizeof(row));
+	row.id = (char *)id;
+	row.record = *record;
+	row.summary = (char *)summary;
+	row.len = len;
+	if (len < 2 || summary[0] != '{' || summary[len - 1] != '}')
+		return 0;
+	if (s->filter)
+		rc = mlv_expr_eval_bool(s->filter, lookup, &row, &keep);
+	scratch_reset();
+	if (rc || !keep)
+		return rc;
+	row.j = cJSON_ParseWithLength(summary, len);
+	json_row(&s->out, &row, s->rows++ == 0);
+	cJSON_Delete(row.j);
+	if (s->out.failed)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	if (s->out.size >= (64u << 10)) {
+		if ((s->ret = plumb_write_stdout(s->out.ptr, s->out.size)))
+			return 1;
+		mlv_buf_clear(&s->out);
+	}
+	return 0;
+}
+
+/* 0 and *DONE set when the rows were written from the index; MLV_ENOTFOUND when it cannot (nothing written). */
+static int stream_json(struct mlv_ctx *ctx, const mlv_expr *filter, int *ret)
+{
+	struct stream s = { filter, MLV_BUF_INIT, 0, 0 };
+	int rc;
+	mlv_buf_puts(&s.out, "{\"schema\":\"mlv.runs/1\",\"runs\":[");
+	rc = mlv_run_walk(ctx->store, NULL, 1, stream_row, &s);
+	if (rc == 0 && !s.ret) {
+		mlv_buf_puts(&s.out, "]}\n");
+		s.ret = s.out.failed ? mlv_die("out of memory") : plumb_write_stdout(s.out.ptr, s.out.size);
+	}
+	mlv_buf_release(&s.out);
+	*ret = rc ? MLV_EXIT_FATAL : s.ret;
 	return rc;
 }
 
@@ -535,6 +599,13 @@ static void print_syntax_error(const char *what, const char *src)
 	mlv_die("%s: %s", what, mlv_error_last());
 	if (col && !strchr(src, '\n'))
 		fprintf(stderr, "    %s\n    %*s^\n", src, (int)(col - 1), "");
+}
+
+/* MLV_TEST_RUNS_SCAN=1: never use the sort index, read every summary (tests compare both ways). */
+static int runs_scan_forced(void)
+{
+	const char *e = getenv("MLV_TEST_RUNS_SCAN");
+	return e && *e == '1';
 }
 
 int cmd_runs(int argc, const char **argv, struct mlv_ctx *ctx)
@@ -564,6 +635,14 @@ int cmd_runs(int argc, const char **argv, struct mlv_ctx *ctx)
 	r.filter = filter;
 	r.sortkey = sortkey;
 	r.limit = opt_n;
+	if (opt_json && opt_n < 0 && !sortkey && !runs_scan_forced()) {
+		int rc = stream_json(ctx, filter, &ret);
+		if (rc != MLV_ENOTFOUND) {
+			if (rc)
+				mlv_die_lib();
+			goto done;
+		}
+	}
 	{
 		/*
 		 * With -n, newest first or sorted by a metric, the sort index gives
@@ -573,11 +652,9 @@ int cmd_runs(int argc, const char **argv, struct mlv_ctx *ctx)
 		const char *path = sortkey ? mlv_expr_field_path(sortkey) : NULL;
 		int rc = MLV_ENOTFOUND;
 		struct walk w = { &r, 0, 0, 0 };
-		/* MLV_TEST_RUNS_SCAN=1: always read every summary (tests compare both ways) */
-		const char *scan = getenv("MLV_TEST_RUNS_SCAN");
 		uint64_t count = 0;
 		if (opt_n >= 0 && (!sortkey || (path && !strncmp(path, "metrics.", 8) && path[8])) &&
-		    !(scan && *scan == '1') && (rc = mlv_run_count(ctx->store, &count)) == 0) {
+		    !runs_scan_forced() && (rc = mlv_run_count(ctx->store, &count)) == 0) {
 			w.budget = count / 4 + 1;
 			rc = mlv_run_walk(ctx->store, sortkey ? path + 8 : NULL, sortkey ? sort_desc : 1, walk_row, &w);
 		}

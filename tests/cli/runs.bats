@@ -137,6 +137,10 @@ a     -"
 			done
 		done
 	done
+	# --json of every run is written as the index gives it: the same bytes as a full read
+	for f in "" 'metrics.loss > 25' 'metrics.auc > 0.2'; do
+		assert_eq "$(mlv runs --json ${f:+--filter "$f"})" "$(MLV_TEST_RUNS_SCAN=1 mlv runs --json ${f:+--filter "$f"})" "--json filter '$f'"
+	done
 	# names and tags resolve to the newest holder
 	newest=$(ids --filter 'name == "r2"' -n 1)
 	assert_eq "$(mlv show --json r2 | jq -r .id)" "$newest"
