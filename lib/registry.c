@@ -463,12 +463,16 @@ static int json_u64(const cJSON *j, const char *key, uint64_t *out)
 
 int mlv__reg_event_parse(struct mlv__reg_event *ev, const char *json, size_t len, const char *name)
 {
-	cJSON *j = cJSON_ParseWithLength(json, len);
+	const char *end;
+	int nomem;
+	cJSON *j = mlv__json_parse(json, len, &end, &nomem);
 	const cJSON *v;
 	uint64_t u;
 	int rc = MLV_ECORRUPT;
 	const char *why = "not JSON";
 	memset(ev, 0, sizeof(*ev));
+	if (nomem)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	if (!j)
 		goto done;
 	why = "not an event of this model";
@@ -815,6 +819,10 @@ static int change_txn(void *payload, MDB_txn *txn)
 			goto done;
 		if (c->noop)
 			goto done;
+		if (body.failed) {
+			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+			goto done;
+		}
 		if ((rc = mlv__reg_event_serialize(&c->json, c->name, ev, c->who, c->message, body.ptr, body.size)))
 			goto done;
 		if ((rc = mlv_writer_add_buf(c->w, &c->id, c->json.ptr, c->json.size, MLV_OBJ_JSON)))
@@ -1329,9 +1337,13 @@ struct reg {
 /* Take params, latest metrics, git and deps from run record JSON into R. */
 static int take_run(struct reg *r, const char *runid, const mlv_oid *recid, const char *json, size_t len)
 {
-	cJSON *j = cJSON_ParseWithLength(json, len), *c;
+	const char *end;
+	int nomem;
+	cJSON *j = mlv__json_parse(json, len, &end, &nomem), *c;
 	char hex[MLV_OID_HEXSZ + 1];
 	int rc = 0;
+	if (nomem)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	if (!j)
 		return mlv_error_set(MLV_ECORRUPT, "the record of run %s is not JSON", runid);
 	mlv_buf_printf(&r->lineage, ",\"run\":{\"id\":\"%s\",\"record\":\"sha256:%s\"", runid, mlv_oid_fmt(hex, recid));
@@ -1604,12 +1616,19 @@ int mlv_policy_load(mlv_policy **out, const char *path)
 	}
 	if (n < 0)
 		rc = mlv_error_set_errno(MLV_EIO, (int)-n, "cannot read '%s'", base);
+	else if (!rc && text.failed)
+		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 	close(fd);
 	if (rc)
 		goto done;
 	{
 		const char *end = NULL, *s = mlv_buf_cstr(&text);
-		j = cJSON_ParseWithLengthOpts(s, text.size, &end, 0);
+		int nomem;
+		j = mlv__json_parse(s, text.size, &end, &nomem);
+		if (nomem) {
+			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+			goto done;
+		}
 		if (j) {
 			while (end && end < s + text.size && isspace((unsigned char)*end))
 				end++;
@@ -1644,10 +1663,15 @@ int mlv_policy_load(mlv_policy **out, const char *path)
 		rc = mlv_error_set(MLV_EINVALID, "'%s': \"policy\" must be an object of aliases", base);
 		goto done;
 	}
-	cJSON_ArrayForEach(a, pol) p->n++;
-	if (p->n && !(p->v = mlv__calloc(p->n, sizeof(*p->v)))) {
-		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
-		goto done;
+	{
+		/* p->n only once p->v exists: mlv_policy_free walks it */
+		size_t n = 0;
+		cJSON_ArrayForEach(a, pol) n++;
+		if (n && !(p->v = mlv__calloc(n, sizeof(*p->v)))) {
+			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+			goto done;
+		}
+		p->n = n;
 	}
 	{
 		size_t i = 0;
@@ -1865,7 +1889,15 @@ static int holder_record(struct gatectx *g, struct holder *h)
 		mlv_buf_release(&b);
 		return rc;
 	}
-	h->rec = cJSON_ParseWithLength(b.ptr, b.size);
+	{
+		const char *end;
+		int nomem;
+		h->rec = mlv__json_parse(b.ptr, b.size, &end, &nomem);
+		if (nomem) {
+			mlv_buf_release(&b);
+			return mlv_error_set(MLV_ENOMEM, "out of memory");
+		}
+	}
 	mlv_buf_release(&b);
 	if (!h->rec)
 		return mlv_error_set(MLV_ECORRUPT, "the record of %s@%u is not JSON", g->name, h->version);
@@ -2059,6 +2091,8 @@ static int promote_check(struct change *c, MDB_txn *txn, const struct head *hd, 
 	ev->version = p->o->version;
 	snprintf(ev->alias, sizeof(ev->alias), "%s", p->o->alias);
 	ev->from = t && t->held ? t->version : 0;
+	if (p->gates_json.failed || p->approvals_json.failed)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	mlv_buf_put(body, p->gates_json.ptr, p->gates_json.size);
 	mlv_buf_put(body, p->approvals_json.ptr, p->approvals_json.size);
 	return 0;
@@ -2617,7 +2651,10 @@ static int replay_load(struct replay *r)
 			}
 			if (rc)
 				goto done;
-			if (mlv__reg_event_parse(ev, b.ptr, b.size, c->name)) {
+			if ((rc = mlv__reg_event_parse(ev, b.ptr, b.size, c->name)) == MLV_ENOMEM)
+				goto done;
+			if (rc) {
+				rc = 0;
 				replay_problem(r, "bad-chain", &id, "%s (%s)", mlv_error_last(), mlv_oid_fmt(hex, &id));
 				c->broken = 1;
 				break;
