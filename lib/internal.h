@@ -137,6 +137,18 @@ struct mlv_index {
 
 int mlv__index_open(struct mlv_index *ix, const char *dir);
 void mlv__index_close(struct mlv_index *ix);
+/*
+ * Check the structure of the index file: walk every B-tree of the current
+ * snapshot (the free list, the main database, each named database) reading
+ * pages with pread, and check what liblmdb trusts without checking: each
+ * page's number, type, key count and node offsets, child and overflow page
+ * numbers, named database records. 0, or MLV_ECORRUPT naming the first bad
+ * page (liblmdb would read out of bounds there and crash). DEEP reads every
+ * page in use once: for fsck, not for every command; without it only the
+ * meta pages and the main database (the list of named databases, a page or
+ * two), which every open reads (index.c).
+ */
+int mlv__index_check_pages(struct mlv_index *ix, int deep);
 /* A read transaction; retries after another process grew the map. */
 int mlv__index_read_begin(struct mlv_index *ix, MDB_txn **out);
 /*
