@@ -4,7 +4,7 @@
 the formats' documentation. Pack seeds for the object target come from a
 store that the mlv binary writes. Usage: fuzz/seeds.py path/to/mlv
 Inputs the fuzzers found (crash-*, and anything else) are left alone."""
-import ast, hashlib, os, re, shutil, struct, subprocess, sys, tempfile
+import ast, hashlib, json, os, re, shutil, struct, subprocess, sys, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORPUS = os.path.join(ROOT, "fuzz", "corpus")
@@ -65,6 +65,49 @@ def pack_entries(mlv):
                 stored = struct.unpack_from("<I", body, off + 8)[0]
                 seeds.append(b"\x01" + body[off:off + 48 + stored])
                 off += 48 + stored
+        return seeds
+    finally:
+        shutil.rmtree(tmp)
+
+
+def registry_objects(mlv):
+    """Events and version records (canonical JSON) of a model that went
+    through every kind of event, as the mlv binary stores them."""
+    tmp = tempfile.mkdtemp()
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        env.update(HOME=tmp, MLV_TEST_NOW_MS="1767225600000")
+        def run(*args):
+            return subprocess.run(list(args), cwd=tmp, env=env, check=True, capture_output=True).stdout
+        run("git", "init", "-q", ".")
+        run("git", "config", "user.name", "Ann Lee")
+        run("git", "config", "user.email", "Ann@Example.ORG")
+        run("git", "commit", "-q", "--allow-empty", "-m", "init")
+        run(mlv, "init")
+        model = os.path.join(tmp, "model.bin")
+        for i, extra in enumerate((["--metric", "auc=0.91", "--param", "lr=0.1", "--tag", "team=ds", "-m", "first"],
+                                   ["--metric", "auc=nan", "--metric", "loss=-inf"], [])):
+            with open(model, "w") as f:
+                f.write("weights %d\n" % i)
+            run(mlv, "register", "churn", "model.bin", *extra)
+        os.mkdir(os.path.join(tmp, "dir"))
+        with open(os.path.join(tmp, "dir", "w"), "w") as f:
+            f.write("w\n")
+        run(mlv, "register", "churn", "dir")
+        run(mlv, "promote", "churn@1", "production")
+        run(mlv, "promote", "churn@2", "production", "--gate", "metrics.loss < 0 and production.version == 1",
+            "-m", "\u00e9t\u00e9 \"quoted\"")
+        run(mlv, "approve", "churn@3", "staging")
+        run(mlv, "promote", "churn@3", "staging")
+        run(mlv, "rollback", "churn", "production")
+        run(mlv, "unalias", "churn", "staging")
+        run(mlv, "deprecate", "churn@2")
+        hist = json.loads(run(mlv, "history", "churn", "--json"))
+        seeds = []
+        for ev in hist["events"]:
+            seeds.append(run(mlv, "cat-object", "json", ev["id"]))
+            if "record" in ev:
+                seeds.append(run(mlv, "cat-object", "json", ev["record"]))
         return seeds
     finally:
         shutil.rmtree(tmp)
@@ -133,6 +176,16 @@ def main():
     put("number", ["0.01", " 1e-3", "inf", "-INF", "nan", "NA", "1.5e308", "1e400", "-0", "0x10", "+.5", "5.",
                    "1,5", "", "1e-400", "infinity", "+infinity", "12345678901234567890", "1 "])
 
+    # rt_registry: [type][flags][seq][time][version][from][size][prev][record][artifact] name\0alias\0who\0email\0message
+    rt_reg = []
+    for t in range(1, 7):
+        for flags, strs in ((0x10, [b"churn", b"production", b"Ann Lee", b"Ann@Example.ORG", b""]),
+                            (0x14, [b"churn", b"staging", "Zo\u00eb".encode(), b"", "\u00e9t\u00e9 \"q\"\n".encode()]),
+                            (0x15, [b"m-1.x", b"eu.prod", b"x", b"\xc9mile@x", b"\x01"])):
+            rt_reg.append(bytes([t, flags]) + struct.pack("<QQIIQ", t + 1, 1767225600000 + t, 3, 2, 1234) + b"\x07\x08\x09" +
+                          b"\0".join(strs))
+    put("rt_registry", rt_reg)
+
     hexid = "ab" * 32
     put("spec", [b"\x00" + s.encode() for s in (
         "data.csv", "data.csv.mlv", "bad", "sha256:" + hexid, hexid[:8], "cafe", "../x", "/etc/passwd",
@@ -141,8 +194,13 @@ def main():
 
     if os.access(mlv, os.X_OK):
         put("object", pack_entries(mlv))
+        reg = registry_objects(mlv)
+        put("registry", reg + [
+            # gate fields, and a record whose sections hold every kind of value
+            "production.metrics.auc", "metrics.val-loss", "eu.prod.params.lr", "latest.version", "123.tags.x", ".metrics.a",
+            '{"metrics":{"a":1,"b":"inf","c":"x","d":null,"e":[1],"a":2},"params":{"p":true},"tags":{"t":{"u":1}}}'])
     else:
-        print("seeds.py: no mlv binary at %s: object seeds left as they are" % mlv, file=sys.stderr)
+        print("seeds.py: no mlv binary at %s: object and registry seeds left as they are" % mlv, file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "internal.h"
+#include "alloc.h"
 
 #define INITIAL_MAP (64ULL << 20)
 
@@ -51,6 +53,15 @@ int mlv__index_open(struct mlv_index *ix, const char *dir)
 	mdb_reader_check(ix->env, &dead);
 	/* Another process may have grown the map beyond INITIAL_MAP. */
 	mdb_env_set_mapsize(ix->env, 0);
+	/*
+	 * The main database (the list of named databases) is read by every
+	 * command: check its few pages before liblmdb does (fsck checks all).
+	 */
+	if ((rc = mlv__index_check_pages(ix, 0))) {
+		mdb_env_close(ix->env);
+		ix->env = NULL;
+		return rc;
+	}
 	if ((rc = mdb_txn_begin(ix->env, NULL, 0, &txn)))
 		goto fail;
 	if ((rc = mdb_dbi_open(txn, "chunks", MDB_CREATE, &ix->chunks)) ||
@@ -74,6 +85,253 @@ fail:
 	rc = mlv__index_error(rc, "open");
 	mdb_env_close(ix->env);
 	ix->env = NULL;
+	return rc;
+}
+
+/* ---- the structure of the index file (LMDB 0.9 on-disk format, data version 1) ---- */
+
+#define PG_HDR 16          /* page header: pgno u64, pad u16, flags u16, lower u16, upper u16 */
+#define PG_BRANCH 0x01
+#define PG_LEAF 0x02
+#define PG_OVERFLOW 0x04
+#define PG_META 0x08
+#define NODE_HDR 8         /* node: lo u16, hi u16, flags u16, ksize u16 */
+#define NODE_BIGDATA 0x01
+#define NODE_SUBDATA 0x02
+#define NODE_DUPDATA 0x04
+#define DB_SZ 48           /* MDB_db: pad u32, flags u16, depth u16, 4 counters u64, root u64 */
+#define PG_NONE (~(uint64_t)0)
+
+static uint16_t rd16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint64_t rd64(const unsigned char *p) { return mlv__get_u64(p); }
+
+struct pagewalk {
+	int fd;
+	size_t psize;
+	uint64_t last;          /* the last page in use */
+	unsigned char *seen;    /* a bit per page */
+	unsigned char *page, *copy;
+	struct { uint64_t pgno; int depth, main; } *stack;
+	size_t n, a;
+	int deep;               /* also the named databases and the free list */
+};
+
+static int pw_bad(uint64_t pgno, const char *why)
+{
+	return mlv_error_set(MLV_ECORRUPT, "the index file is damaged: page %llu %s "
+		"(try 'mlv fsck --rebuild-index'; see DAMAGED INDEX in mlv-fsck(1))", (unsigned long long)pgno, why);
+}
+
+static int pw_read(struct pagewalk *w, uint64_t pgno)
+{
+	ssize_t n = pread(w->fd, w->page, w->psize, (off_t)(pgno * w->psize));
+	if (n < 0)
+		return mlv_error_set_errno(MLV_EIO, errno, "cannot read the index file");
+	if ((size_t)n != w->psize)
+		return pw_bad(pgno, "is beyond the end of the file");
+	return 0;
+}
+
+static int pw_push(struct pagewalk *w, uint64_t from, uint64_t pgno, int depth, int main)
+{
+	if (pgno < 2 || pgno > w->last)
+		return pw_bad(from, "points at a page outside the file");
+	if (w->seen[pgno / 8] & (1u << (pgno % 8)))
+		return pw_bad(from, "points at a page already in use");
+	w->seen[pgno / 8] |= (unsigned char)(1u << (pgno % 8));
+	if (depth > 64)
+		return pw_bad(from, "is nested too deeply");
+	if (w->n == w->a) {
+		size_t na = w->a ? w->a * 2 : 64;
+		void *ns = mlv__realloc(w->stack, na * sizeof(*w->stack));
+		if (!ns)
+			return mlv_error_set(MLV_ENOMEM, "out of memory");
+		w->stack = ns;
+		w->a = na;
+	}
+	w->stack[w->n].pgno = pgno;
+	w->stack[w->n].depth = depth;
+	w->stack[w->n].main = main;
+	w->n++;
+	return 0;
+}
+
+/* A database record DB (48 bytes) found in page FROM: walk its tree. */
+static int pw_db(struct pagewalk *w, uint64_t from, const unsigned char *db, int main)
+{
+	uint64_t root = rd64(db + 40);
+	if (root == PG_NONE)
+		return 0;
+	return pw_push(w, from, root, 1, main);
+}
+
+static int pw_overflow(struct pagewalk *w, uint64_t from, uint64_t pgno, uint64_t dsize)
+{
+	uint32_t pages;
+	int rc;
+	if ((rc = pw_push(w, from, pgno, 1, 0)))
+		return rc;
+	w->n--; /* not walked as a tree: checked here */
+	if ((rc = pw_read(w, pgno)))
+		return rc;
+	pages = mlv__get_u32(w->page + 12);
+	if (rd64(w->page) != pgno || !(rd16(w->page + 10) & PG_OVERFLOW))
+		return pw_bad(pgno, "is not the overflow page its entry names");
+	if (pages == 0 || (uint64_t)pages * w->psize < dsize + PG_HDR || pgno + pages - 1 > w->last)
+		return pw_bad(pgno, "has a bad page count");
+	for (uint64_t p = pgno + 1; p < pgno + pages; p++) {
+		if (w->seen[p / 8] & (1u << (p % 8)))
+			return pw_bad(pgno, "overlaps a page already in use");
+		w->seen[p / 8] |= (unsigned char)(1u << (p % 8));
+	}
+	return 0;
+}
+
+static int pw_page(struct pagewalk *w, uint64_t pgno, int depth, int main)
+{
+	unsigned char *pg = w->page;
+	uint16_t flags, lower, upper;
+	size_t nkeys;
+	int rc;
+	if ((rc = pw_read(w, pgno)))
+		return rc;
+	flags = rd16(pg + 10);
+	lower = rd16(pg + 12);
+	upper = rd16(pg + 14);
+	if (rd64(pg) != pgno)
+		return pw_bad(pgno, "has another page's number");
+	if ((flags & (PG_BRANCH | PG_LEAF | PG_OVERFLOW | PG_META)) != PG_BRANCH &&
+	    (flags & (PG_BRANCH | PG_LEAF | PG_OVERFLOW | PG_META)) != PG_LEAF)
+		return pw_bad(pgno, "is neither a branch nor a leaf");
+	if (lower < PG_HDR || lower > upper || upper > w->psize || (lower - PG_HDR) % 2)
+		return pw_bad(pgno, "has bad bounds");
+	nkeys = (size_t)(lower - PG_HDR) / 2;
+	if ((flags & PG_BRANCH) && nkeys < 1)
+		return pw_bad(pgno, "is a branch without children");
+	/* the page is reused by the reads below: take what is needed first */
+	{
+		unsigned char *copy = w->copy;
+		memcpy(copy, pg, w->psize);
+		for (size_t i = 0; i < nkeys; i++) {
+			size_t off = rd16(copy + PG_HDR + 2 * i), ksize, dsize;
+			const unsigned char *node;
+			if (off < upper || off + NODE_HDR > w->psize)
+				return pw_bad(pgno, "has a node outside its bounds");
+			node = copy + off;
+			ksize = rd16(node + 6);
+			if (off + NODE_HDR + ksize > w->psize)
+				return pw_bad(pgno, "has a key outside its bounds");
+			if (flags & PG_BRANCH) {
+				uint64_t child = (uint64_t)rd16(node) | (uint64_t)rd16(node + 2) << 16 | (uint64_t)rd16(node + 4) << 32;
+				if ((rc = pw_push(w, pgno, child, depth + 1, main)))
+					return rc;
+				continue;
+			}
+			dsize = (size_t)rd16(node) | (size_t)rd16(node + 2) << 16;
+			if (rd16(node + 4) & NODE_BIGDATA) {
+				if (off + NODE_HDR + ksize + 8 > w->psize)
+					return pw_bad(pgno, "has a value outside its bounds");
+				if ((rc = pw_overflow(w, pgno, rd64(node + NODE_HDR + ksize), dsize)))
+					return rc;
+				continue;
+			}
+			if (off + NODE_HDR + ksize + dsize > w->psize)
+				return pw_bad(pgno, "has a value outside its bounds");
+			if (rd16(node + 4) & NODE_DUPDATA)
+				return pw_bad(pgno, "has a duplicate-key entry, which mlv never makes");
+			if (rd16(node + 4) & NODE_SUBDATA) {
+				uint64_t root;
+				if (!main || dsize != DB_SZ)
+					return pw_bad(pgno, "has a bad database record");
+				root = rd64(node + NODE_HDR + ksize + 40);
+				if (root != PG_NONE && (root < 2 || root > w->last))
+					return pw_bad(pgno, "points at a page outside the file");
+				if (w->deep && (rc = pw_db(w, pgno, node + NODE_HDR + ksize, 0)))
+					return rc;
+			}
+		}
+	}
+	return 0;
+}
+
+int mlv__index_check_pages(struct mlv_index *ix, int deep)
+{
+	struct pagewalk w;
+	MDB_txn *txn = NULL;
+	MDB_stat ms;
+	struct stat sb;
+	unsigned char meta[2][160];
+	int rc, cur;
+	memset(&w, 0, sizeof(w));
+	w.deep = deep;
+	if ((rc = mlv__index_read_begin(ix, &txn)))
+		return rc;
+	/* the snapshot of TXN stays as it is while TXN is open: its pages are not reused */
+	if ((rc = mdb_env_get_fd(ix->env, &w.fd)) || (rc = mdb_env_stat(ix->env, &ms))) {
+		rc = mlv__index_error(rc, "read");
+		goto done;
+	}
+	w.psize = ms.ms_psize;
+	if (fstat(w.fd, &sb)) {
+		rc = mlv_error_set_errno(MLV_EIO, errno, "cannot read the index file");
+		goto done;
+	}
+	if (w.psize < 512 || w.psize > 65536) {
+		rc = pw_bad(0, "has a bad page size");
+		goto done;
+	}
+	if (!(w.page = mlv__malloc(w.psize)) || !(w.copy = mlv__malloc(w.psize))) {
+		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+		goto done;
+	}
+	/*
+	 * The meta page of this snapshot: the one with its transaction id
+	 * (liblmdb checked the magic and version). Two commits after the
+	 * snapshot began overwrite it: then take a new snapshot.
+	 */
+	for (int tries = 0;; tries++) {
+		uint64_t id = (uint64_t)mdb_txn_id(txn);
+		for (int m = 0; m < 2; m++) {
+			if ((rc = pw_read(&w, (uint64_t)m)))
+				goto done;
+			memcpy(meta[m], w.page, sizeof(meta[m]));
+		}
+		cur = rd64(meta[1] + 144) == id ? 1 : 0;
+		if (rd64(meta[cur] + 144) == id)
+			break;
+		if (tries == 20 || (rd64(meta[0] + 144) < id && rd64(meta[1] + 144) < id)) {
+			rc = pw_bad((uint64_t)cur, "(a meta page) names no transaction this snapshot knows");
+			goto done;
+		}
+		mdb_txn_abort(txn);
+		txn = NULL;
+		if ((rc = mlv__index_read_begin(ix, &txn)))
+			goto done;
+	}
+	w.last = rd64(meta[cur] + 136);
+	if (w.last < 1 || w.last >= (uint64_t)sb.st_size / w.psize) {
+		rc = pw_bad((uint64_t)cur, "(a meta page) names a last page beyond the end of the file");
+		goto done;
+	}
+	if (!(w.seen = mlv__calloc(w.last / 8 + 1, 1))) {
+		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((deep && (rc = pw_db(&w, (uint64_t)cur, meta[cur] + PG_HDR + 24, 0))) ||  /* the free list */
+	    (rc = pw_db(&w, (uint64_t)cur, meta[cur] + PG_HDR + 24 + DB_SZ, 1)))     /* the main database */
+		goto done;
+	while (w.n) {
+		w.n--;
+		if ((rc = pw_page(&w, w.stack[w.n].pgno, w.stack[w.n].depth, w.stack[w.n].main)))
+			break;
+	}
+done:
+	if (txn)
+		mdb_txn_abort(txn);
+	free(w.seen);
+	free(w.page);
+	free(w.copy);
+	free(w.stack);
 	return rc;
 }
 

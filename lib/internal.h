@@ -138,6 +138,18 @@ struct mlv_index {
 
 int mlv__index_open(struct mlv_index *ix, const char *dir);
 void mlv__index_close(struct mlv_index *ix);
+/*
+ * Check the structure of the index file: walk every B-tree of the current
+ * snapshot (the free list, the main database, each named database) reading
+ * pages with pread, and check what liblmdb trusts without checking: each
+ * page's number, type, key count and node offsets, child and overflow page
+ * numbers, named database records. 0, or MLV_ECORRUPT naming the first bad
+ * page (liblmdb would read out of bounds there and crash). DEEP reads every
+ * page in use once: for fsck, not for every command; without it only the
+ * meta pages and the main database (the list of named databases, a page or
+ * two), which every open reads (index.c).
+ */
+int mlv__index_check_pages(struct mlv_index *ix, int deep);
 /* A read transaction; retries after another process grew the map. */
 int mlv__index_read_begin(struct mlv_index *ix, MDB_txn **out);
 /*
@@ -265,6 +277,61 @@ int mlv__chunk_read_at(ZSTD_DCtx *dctx, int fd, const struct mlv_chunk_loc *loc,
 /* The same; VERIFY 0 skips hashing the chunk (see mlv__chunk_decode_v). */
 int mlv__chunk_read_at_v(ZSTD_DCtx *dctx, int fd, const struct mlv_chunk_loc *loc, const mlv_oid *id,
 	unsigned char *out, uint32_t *len_out, unsigned char *scratch, int verify);
+
+/* ---- registry events (registry.c; registry.h describes the schema) ---- */
+
+enum mlv__reg_ev_type { EV_REGISTER = 1, EV_PROMOTE, EV_ROLLBACK, EV_APPROVE, EV_UNALIAS, EV_DEPRECATE };
+
+/* What an event says, as the registry database is derived from it. */
+struct mlv__reg_event {
+	int type;                  /* enum mlv__reg_ev_type */
+	uint64_t seq;
+	int has_prev;
+	mlv_oid prev;              /* zero when !has_prev */
+	int64_t time_ms;
+	uint32_t version;          /* 0 when none (unalias) */
+	char alias[MLV_REG_NAME_MAX + 1]; /* promote, rollback, approve, unalias; else "" */
+	uint32_t from;             /* promote, rollback, unalias: the holder before, 0 for none */
+	mlv_oid record, artifact;  /* register; else zero */
+	uint64_t size;
+	int is_dir;
+	char idkey[256];           /* identity key, for approvals (mlv__reg_identity_key) */
+};
+
+/* The identity key of WHO (see mlv_reg_identity), as it reads back from a stored event. */
+void mlv__reg_identity_key(char out[256], const char *name, const char *email);
+
+/*
+ * Parse event JSON of model NAME into EV: 0, or MLV_ECORRUPT (message set)
+ * when it is not one, MLV_ENOMEM.
+ */
+int mlv__reg_event_parse(struct mlv__reg_event *ev, const char *json, size_t len, const char *name);
+
+/*
+ * The canonical JSON of event EV of model NAME by WHO with MESSAGE (may be
+ * NULL) into OUT (replacing its contents); EXTRA (EXTRA_LEN bytes: nothing,
+ * or members `,"key":value` the parser does not read, a promote's gates and
+ * approvals) is appended. EV must be one that reads back as itself
+ * (mlv__reg_event_parse gives EV again, ev->idkey included): else
+ * MLV_EINVALID, and nothing is written.
+ */
+int mlv__reg_event_serialize(mlv_buf *out, const char *name, const struct mlv__reg_event *ev,
+	const mlv_reg_identity *who, const char *message, const char *extra, size_t extra_len);
+
+/*
+ * Gate fields (registry.c): split PATH into ALIAS ("" for the candidate)
+ * and the rest (version, name, or <section>.<key> of metrics, params,
+ * tags): 0, or -1 when PATH names no registry field.
+ */
+int mlv__reg_field_split(const char *path, char alias[MLV_REG_NAME_MAX + 1], const char **rest);
+
+/*
+ * FIELD ("metrics.auc", "params.lr", "tags.team") of version record REC
+ * (parsed JSON): 0 with OUT set (a metric stored as "nan"/"inf" is a
+ * number; an object, array or null leaves OUT missing), or MLV_ENOTFOUND.
+ */
+struct cJSON;
+int mlv__reg_record_field(const struct cJSON *rec, const char *field, mlv_expr_value *out);
 
 /* Little-endian helpers. */
 static inline void mlv__put_u32(unsigned char *p, uint32_t v)

@@ -388,6 +388,9 @@ int mlv_fsck(mlv_store *st, const mlv_fsck_opts *opts, mlv_fsck_result *out)
 	 */
 	if ((rc = mlv__lock(st->lockfd_gc, 0, "the store (gc is running)")))
 		return rc;
+	/* liblmdb trusts its pages: a damaged one would crash the walks below */
+	if ((rc = mlv__index_check_pages(&st->ix, 1)))
+		goto done;
 	if (!(f.buf = mlv__malloc(MLV_CHUNK_MAX)) || !(f.scratch = mlv__malloc(ZSTD_compressBound(MLV_CHUNK_MAX)))) {
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 		goto done;

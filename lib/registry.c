@@ -31,8 +31,6 @@
 #define RUN_MAX (1u << 30)
 #define KEY_MAX 511 /* LMDB's default key limit */
 
-enum ev_type { EV_REGISTER = 1, EV_PROMOTE, EV_ROLLBACK, EV_APPROVE, EV_UNALIAS, EV_DEPRECATE };
-
 static const char *const ev_names[] = { "", "register", "promote", "rollback", "approve", "unalias", "deprecate" };
 
 static int ev_type_parse(const char *s)
@@ -412,28 +410,39 @@ static int version_get(MDB_txn *txn, struct mlv_index *ix, const char *name, uin
 
 /* ---- events ---- */
 
-struct event {
-	int type;
-	uint64_t seq;
-	int has_prev;
-	mlv_oid prev;
-	int64_t time_ms;
-	uint32_t version;          /* 0 when none */
-	char alias[MLV_REG_NAME_MAX + 1];
-	uint32_t from;
-	mlv_oid record, artifact;  /* register */
-	uint64_t size;
-	int is_dir;
-	char idkey[256];           /* identity key, for approvals */
-};
-
-static void identity_key(char out[256], const char *name, const char *email)
+/*
+ * The identity key: the email, else the name, with ASCII letters in lower
+ * case. Bytes that are not UTF-8 become the characters of the same value
+ * (U+0080..U+00FF), as the JSON writer stores them, so that the key a live
+ * change uses is the key a replay of the stored event computes. At most 255
+ * bytes, cut between characters.
+ */
+void mlv__reg_identity_key(char out[256], const char *name, const char *email)
 {
-	const char *s = email && *email ? email : name ? name : "";
-	size_t i;
-	for (i = 0; s[i] && i < 255; i++)
-		out[i] = (char)tolower((unsigned char)s[i]);
-	out[i] = '\0';
+	const unsigned char *s = (const unsigned char *)(email && *email ? email : name ? name : "");
+	size_t o = 0, n, left = strlen((const char *)s);
+	for (size_t i = 0; i < left; i += n) {
+		unsigned char c[4];
+		size_t len = 1;
+		n = mlv__utf8_len(s + i, left - i);
+		if (n == 0) {
+			/* not UTF-8: the byte as its code point */
+			c[0] = (unsigned char)(0xc0 | s[i] >> 6);
+			c[1] = (unsigned char)(0x80 | (s[i] & 0x3f));
+			len = 2;
+			n = 1;
+		} else if (n == 1) {
+			c[0] = s[i] >= 'A' && s[i] <= 'Z' ? (unsigned char)(s[i] - 'A' + 'a') : s[i];
+		} else {
+			memcpy(c, s + i, n);
+			len = n;
+		}
+		if (o + len > 255)
+			break;
+		memcpy(out + o, c, len);
+		o += len;
+	}
+	out[o] = '\0';
 }
 
 static int json_oid(const cJSON *j, const char *key, mlv_oid *out)
@@ -452,15 +461,18 @@ static int json_u64(const cJSON *j, const char *key, uint64_t *out)
 	return 0;
 }
 
-/* Parse event JSON (of model NAME) into EV. MLV_ECORRUPT with a message when it is not one. */
-static int event_parse(struct event *ev, const char *json, size_t len, const char *name)
+int mlv__reg_event_parse(struct mlv__reg_event *ev, const char *json, size_t len, const char *name)
 {
-	cJSON *j = cJSON_ParseWithLength(json, len);
+	const char *end;
+	int nomem;
+	cJSON *j = mlv__json_parse(json, len, &end, &nomem);
 	const cJSON *v;
 	uint64_t u;
 	int rc = MLV_ECORRUPT;
 	const char *why = "not JSON";
 	memset(ev, 0, sizeof(*ev));
+	if (nomem)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	if (!j)
 		goto done;
 	why = "not an event of this model";
@@ -490,13 +502,11 @@ static int event_parse(struct event *ev, const char *json, size_t len, const cha
 		goto done;
 	ev->time_ms = (int64_t)u;
 	why = "bad version";
-	v = cJSON_GetObjectItemCaseSensitive(j, "version");
-	if (v) {
+	if (ev->type != EV_UNALIAS) {
+		/* an unalias acts on no version: one there is ignored, as "from" on types that have none */
 		if (json_u64(j, "version", &u) || u == 0 || u > 0xffffffffu)
 			goto done;
 		ev->version = (uint32_t)u;
-	} else if (ev->type != EV_UNALIAS) {
-		goto done;
 	}
 	why = "bad alias";
 	v = cJSON_GetObjectItemCaseSensitive(j, "alias");
@@ -506,7 +516,7 @@ static int event_parse(struct event *ev, const char *json, size_t len, const cha
 		snprintf(ev->alias, sizeof(ev->alias), "%s", v->valuestring);
 	}
 	v = cJSON_GetObjectItemCaseSensitive(j, "from");
-	if (v && !cJSON_IsNull(v)) {
+	if (v && !cJSON_IsNull(v) && (ev->type == EV_PROMOTE || ev->type == EV_ROLLBACK || ev->type == EV_UNALIAS)) {
 		if (json_u64(j, "from", &u) || u > 0xffffffffu)
 			goto done;
 		ev->from = (uint32_t)u;
@@ -525,7 +535,7 @@ static int event_parse(struct event *ev, const char *json, size_t len, const cha
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "identity");
 		const cJSON *n = cJSON_GetObjectItemCaseSensitive(id, "name");
 		const cJSON *e = cJSON_GetObjectItemCaseSensitive(id, "email");
-		identity_key(ev->idkey, cJSON_IsString(n) ? n->valuestring : "", cJSON_IsString(e) ? e->valuestring : "");
+		mlv__reg_identity_key(ev->idkey, cJSON_IsString(n) ? n->valuestring : "", cJSON_IsString(e) ? e->valuestring : "");
 	}
 	rc = 0;
 done:
@@ -535,12 +545,113 @@ done:
 	return rc;
 }
 
+static int put_str(mlv_buf *b, const char *s)
+{
+	return mlv_buf_put_json_string(b, s, strlen(s));
+}
+
+#define JSON_INT_MAX 9007199254740992.0 /* 2^53: what json_u64 reads back exactly */
+
+static int uses_alias(int type)
+{
+	return type == EV_PROMOTE || type == EV_ROLLBACK || type == EV_APPROVE || type == EV_UNALIAS;
+}
+
+/* Why EV (of model NAME by WHO) would not read back as itself, or NULL. */
+static const char *event_unfit(const char *name, const struct mlv__reg_event *ev, const mlv_reg_identity *who)
+{
+	static const mlv_oid zero;
+	char key[256];
+	if (mlv_registry_check_name(name)) {
+		mlv_error_clear();
+		return "bad model name";
+	}
+	if (ev->type < EV_REGISTER || ev->type > EV_DEPRECATE)
+		return "bad type";
+	if (ev->seq == 0 || (double)ev->seq > JSON_INT_MAX || ev->time_ms < 0 || (double)ev->time_ms > JSON_INT_MAX)
+		return "seq or time out of range";
+	if (!ev->has_prev && mlv_oid_cmp(&ev->prev, &zero))
+		return "a predecessor without has_prev";
+	if ((ev->type == EV_UNALIAS) != (ev->version == 0))
+		return "bad version";
+	if (uses_alias(ev->type) ? mlv_registry_check_alias(ev->alias) != 0 : ev->alias[0] != '\0') {
+		mlv_error_clear();
+		return "bad alias";
+	}
+	if (ev->from && ev->type != EV_PROMOTE && ev->type != EV_ROLLBACK && ev->type != EV_UNALIAS)
+		return "'from' on an event that has none";
+	if (ev->type == EV_REGISTER ? (double)ev->size > JSON_INT_MAX :
+	    (mlv_oid_cmp(&ev->record, &zero) || mlv_oid_cmp(&ev->artifact, &zero) || ev->size || ev->is_dir))
+		return "bad artifact";
+	if (ev->is_dir != 0 && ev->is_dir != 1)
+		return "bad kind";
+	mlv__reg_identity_key(key, who->name, who->email);
+	if (strcmp(key, ev->idkey))
+		return "identity key does not match the identity";
+	return NULL;
+}
+
+int mlv__reg_event_serialize(mlv_buf *out, const char *name, const struct mlv__reg_event *ev,
+	const mlv_reg_identity *who, const char *message, const char *extra, size_t extra_len)
+{
+	mlv_buf raw = MLV_BUF_INIT;
+	char t[32], hex[MLV_OID_HEXSZ + 1];
+	const char *why = event_unfit(name, ev, who);
+	int rc;
+	if (why)
+		return mlv_error_set(MLV_EINVALID, "internal error: an event of '%s' cannot be written: %s", name, why);
+	mlv__iso_time(t, ev->time_ms);
+	mlv_buf_puts(&raw, "{\"schema\":\"mlv.model-event/1\",\"model\":");
+	put_str(&raw, name);
+	mlv_buf_printf(&raw, ",\"seq\":%llu,\"prev\":", (unsigned long long)ev->seq);
+	if (ev->has_prev)
+		mlv_buf_printf(&raw, "\"sha256:%s\"", mlv_oid_fmt(hex, &ev->prev));
+	else
+		mlv_buf_puts(&raw, "null");
+	mlv_buf_printf(&raw, ",\"type\":\"%s\",\"time\":\"%s\",\"time_ms\":%lld,\"identity\":{\"name\":",
+		ev_names[ev->type], t, (long long)ev->time_ms);
+	put_str(&raw, who->name ? who->name : "");
+	mlv_buf_puts(&raw, ",\"email\":");
+	put_str(&raw, who->email ? who->email : "");
+	mlv_buf_putc(&raw, '}');
+	if (message) {
+		mlv_buf_puts(&raw, ",\"message\":");
+		put_str(&raw, message);
+	}
+	if (ev->version)
+		mlv_buf_printf(&raw, ",\"version\":%u", ev->version);
+	if (ev->type == EV_REGISTER) {
+		mlv_buf_printf(&raw, ",\"record\":\"sha256:%s\"", mlv_oid_fmt(hex, &ev->record));
+		mlv_buf_printf(&raw, ",\"artifact\":\"sha256:%s\",\"size\":%llu,\"kind\":\"%s\"", mlv_oid_fmt(hex, &ev->artifact),
+			(unsigned long long)ev->size, ev->is_dir ? "dir" : "file");
+	}
+	if (uses_alias(ev->type)) {
+		mlv_buf_puts(&raw, ",\"alias\":");
+		put_str(&raw, ev->alias);
+	}
+	if (ev->type == EV_PROMOTE && !ev->from)
+		mlv_buf_puts(&raw, ",\"from\":null");
+	else if (ev->type == EV_PROMOTE || ev->type == EV_ROLLBACK || ev->type == EV_UNALIAS)
+		mlv_buf_printf(&raw, ",\"from\":%u", ev->from);
+	if (extra_len)
+		mlv_buf_put(&raw, extra, extra_len);
+	if (mlv_buf_putc(&raw, '}')) {
+		mlv_buf_release(&raw);
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	}
+	mlv_buf_clear(out);
+	if ((rc = mlv_json_canonical(out, raw.ptr, raw.size)) && rc != MLV_ENOMEM)
+		rc = mlv_error_set(MLV_ERROR, "internal error: an event is not JSON (%s)", mlv_error_last());
+	mlv_buf_release(&raw);
+	return rc;
+}
+
 /*
  * Apply event EV (id ID) of model NAME to the registry database and move the
  * head to it: the one place that derives state from events, used by live
  * changes and by replay alike.
  */
-static int apply_event(MDB_txn *txn, struct mlv_index *ix, const char *name, const struct event *ev, const mlv_oid *id)
+static int apply_event(MDB_txn *txn, struct mlv_index *ix, const char *name, const struct mlv__reg_event *ev, const mlv_oid *id)
 {
 	struct key k;
 	MDB_val kv, v;
@@ -654,11 +765,6 @@ static int apply_event(MDB_txn *txn, struct mlv_index *ix, const char *name, con
 
 /* ---- writing one event ---- */
 
-static int put_str(mlv_buf *b, const char *s)
-{
-	return mlv_buf_put_json_string(b, s, strlen(s));
-}
-
 /*
  * A change: CHECK runs inside the write transaction (under the write lock)
  * against the current state and fills the event's specific fields and JSON
@@ -673,11 +779,11 @@ struct change {
 	int create;                 /* the model may not exist yet (register) */
 	int64_t now;
 	mlv_writer *w;
-	int (*check)(struct change *c, MDB_txn *txn, const struct head *h, struct event *ev, mlv_buf *body);
+	int (*check)(struct change *c, MDB_txn *txn, const struct head *h, struct mlv__reg_event *ev, mlv_buf *body);
 	void *payload;
 	int noop;                   /* CHECK found nothing to do: commit nothing */
 	/* results */
-	struct event ev;
+	struct mlv__reg_event ev;
 	mlv_oid id;
 	int added;                  /* the event object is in the writer (MAP_FULL retries reuse it) */
 	mlv_buf json;
@@ -688,9 +794,8 @@ static int change_txn(void *payload, MDB_txn *txn)
 	struct change *c = payload;
 	struct mlv_index *ix = &c->st->ix;
 	struct head h;
-	mlv_buf body = MLV_BUF_INIT, raw = MLV_BUF_INIT;
+	mlv_buf body = MLV_BUF_INIT;
 	int rc;
-	char t[32], hex[MLV_OID_HEXSZ + 1];
 
 	rc = head_get(txn, ix, c->name, &h);
 	if (rc == MLV_ENOTFOUND && c->create) {
@@ -702,46 +807,24 @@ static int change_txn(void *payload, MDB_txn *txn)
 		return rc;
 	c->noop = 0;
 	if (!c->added) {
-		struct event *ev = &c->ev;
+		struct mlv__reg_event *ev = &c->ev;
 		memset(ev, 0, sizeof(*ev));
 		ev->seq = h.seq + 1;
 		ev->has_prev = h.seq > 0;
 		ev->prev = h.id;
 		/* time never goes backwards along a chain */
 		ev->time_ms = c->now > h.time_ms ? c->now : h.time_ms;
-		identity_key(ev->idkey, c->who->name, c->who->email);
+		mlv__reg_identity_key(ev->idkey, c->who->name, c->who->email);
 		if ((rc = c->check(c, txn, &h, ev, &body)))
 			goto done;
 		if (c->noop)
 			goto done;
-		mlv__iso_time(t, ev->time_ms);
-		mlv_buf_printf(&raw, "{\"schema\":\"mlv.model-event/1\",\"model\":");
-		put_str(&raw, c->name);
-		mlv_buf_printf(&raw, ",\"seq\":%llu,\"prev\":", (unsigned long long)ev->seq);
-		if (ev->has_prev)
-			mlv_buf_printf(&raw, "\"sha256:%s\"", mlv_oid_fmt(hex, &ev->prev));
-		else
-			mlv_buf_puts(&raw, "null");
-		mlv_buf_printf(&raw, ",\"type\":\"%s\",\"time\":\"%s\",\"time_ms\":%lld,\"identity\":{\"name\":",
-			ev_names[ev->type], t, (long long)ev->time_ms);
-		put_str(&raw, c->who->name ? c->who->name : "");
-		mlv_buf_puts(&raw, ",\"email\":");
-		put_str(&raw, c->who->email ? c->who->email : "");
-		mlv_buf_putc(&raw, '}');
-		if (c->message) {
-			mlv_buf_puts(&raw, ",\"message\":");
-			put_str(&raw, c->message);
-		}
-		mlv_buf_put(&raw, body.ptr, body.size);
-		if (mlv_buf_putc(&raw, '}')) {
+		if (body.failed) {
 			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 			goto done;
 		}
-		mlv_buf_clear(&c->json);
-		if ((rc = mlv_json_canonical(&c->json, raw.ptr, raw.size))) {
-			rc = mlv_error_set(MLV_ERROR, "internal error: an event is not JSON (%s)", mlv_error_last());
+		if ((rc = mlv__reg_event_serialize(&c->json, c->name, ev, c->who, c->message, body.ptr, body.size)))
 			goto done;
-		}
 		if ((rc = mlv_writer_add_buf(c->w, &c->id, c->json.ptr, c->json.size, MLV_OBJ_JSON)))
 			goto done;
 		c->added = 1;
@@ -751,7 +834,6 @@ static int change_txn(void *payload, MDB_txn *txn)
 	rc = apply_event(txn, ix, c->name, &c->ev, &c->id);
 done:
 	mlv_buf_release(&body);
-	mlv_buf_release(&raw);
 	return rc;
 }
 
@@ -1255,9 +1337,13 @@ struct reg {
 /* Take params, latest metrics, git and deps from run record JSON into R. */
 static int take_run(struct reg *r, const char *runid, const mlv_oid *recid, const char *json, size_t len)
 {
-	cJSON *j = cJSON_ParseWithLength(json, len), *c;
+	const char *end;
+	int nomem;
+	cJSON *j = mlv__json_parse(json, len, &end, &nomem), *c;
 	char hex[MLV_OID_HEXSZ + 1];
 	int rc = 0;
+	if (nomem)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	if (!j)
 		return mlv_error_set(MLV_ECORRUPT, "the record of run %s is not JSON", runid);
 	mlv_buf_printf(&r->lineage, ",\"run\":{\"id\":\"%s\",\"record\":\"sha256:%s\"", runid, mlv_oid_fmt(hex, recid));
@@ -1307,7 +1393,7 @@ done:
 	return rc;
 }
 
-static int register_check(struct change *c, MDB_txn *txn, const struct head *h, struct event *ev, mlv_buf *body)
+static int register_check(struct change *c, MDB_txn *txn, const struct head *h, struct mlv__reg_event *ev, mlv_buf *body)
 {
 	struct reg *r = c->payload;
 	mlv_model_version latest;
@@ -1315,6 +1401,7 @@ static int register_check(struct change *c, MDB_txn *txn, const struct head *h, 
 	char t[32], hex[MLV_OID_HEXSZ + 1];
 	int rc = 0;
 	uint32_t n = 1;
+	(void)body; /* everything it says is in EV */
 	if (h->seq) {
 		rc = version_get(txn, &c->st->ix, c->name, 0, &latest);
 		if (rc == 0)
@@ -1365,9 +1452,6 @@ static int register_check(struct change *c, MDB_txn *txn, const struct head *h, 
 	if ((rc = mlv_writer_add_buf(c->w, &r->record, r->recjson.ptr, r->recjson.size, MLV_OBJ_JSON)))
 		goto done;
 	ev->record = r->record;
-	mlv_buf_printf(body, ",\"version\":%u,\"record\":\"sha256:%s\"", n, mlv_oid_fmt(hex, &r->record));
-	mlv_buf_printf(body, ",\"artifact\":\"sha256:%s\",\"size\":%llu,\"kind\":\"%s\"", mlv_oid_fmt(hex, &r->artifact),
-		(unsigned long long)r->size, r->is_dir ? "dir" : "file");
 done:
 	mlv_buf_release(&raw);
 	return rc;
@@ -1532,12 +1616,19 @@ int mlv_policy_load(mlv_policy **out, const char *path)
 	}
 	if (n < 0)
 		rc = mlv_error_set_errno(MLV_EIO, (int)-n, "cannot read '%s'", base);
+	else if (!rc && text.failed)
+		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 	close(fd);
 	if (rc)
 		goto done;
 	{
 		const char *end = NULL, *s = mlv_buf_cstr(&text);
-		j = cJSON_ParseWithLengthOpts(s, text.size, &end, 0);
+		int nomem;
+		j = mlv__json_parse(s, text.size, &end, &nomem);
+		if (nomem) {
+			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+			goto done;
+		}
 		if (j) {
 			while (end && end < s + text.size && isspace((unsigned char)*end))
 				end++;
@@ -1572,10 +1663,15 @@ int mlv_policy_load(mlv_policy **out, const char *path)
 		rc = mlv_error_set(MLV_EINVALID, "'%s': \"policy\" must be an object of aliases", base);
 		goto done;
 	}
-	cJSON_ArrayForEach(a, pol) p->n++;
-	if (p->n && !(p->v = mlv__calloc(p->n, sizeof(*p->v)))) {
-		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
-		goto done;
+	{
+		/* p->n only once p->v exists: mlv_policy_free walks it */
+		size_t n = 0;
+		cJSON_ArrayForEach(a, pol) n++;
+		if (n && !(p->v = mlv__calloc(n, sizeof(*p->v)))) {
+			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+			goto done;
+		}
+		p->n = n;
 	}
 	{
 		size_t i = 0;
@@ -1704,7 +1800,7 @@ static int json_value(const cJSON *v, mlv_expr_value *out)
 }
 
 /* Split a gate field into (alias or "" for the candidate, section, key). 0 when it reads a version. */
-static int field_split(const char *path, char alias[MLV_REG_NAME_MAX + 1], const char **rest)
+int mlv__reg_field_split(const char *path, char alias[MLV_REG_NAME_MAX + 1], const char **rest)
 {
 	static const char *const sections[] = { "metrics.", "params.", "tags.", NULL };
 	alias[0] = '\0';
@@ -1793,11 +1889,46 @@ static int holder_record(struct gatectx *g, struct holder *h)
 		mlv_buf_release(&b);
 		return rc;
 	}
-	h->rec = cJSON_ParseWithLength(b.ptr, b.size);
+	{
+		const char *end;
+		int nomem;
+		h->rec = mlv__json_parse(b.ptr, b.size, &end, &nomem);
+		if (nomem) {
+			mlv_buf_release(&b);
+			return mlv_error_set(MLV_ENOMEM, "out of memory");
+		}
+	}
 	mlv_buf_release(&b);
 	if (!h->rec)
 		return mlv_error_set(MLV_ECORRUPT, "the record of %s@%u is not JSON", g->name, h->version);
 	return 0;
+}
+
+int mlv__reg_record_field(const cJSON *rec, const char *field, mlv_expr_value *out)
+{
+	const char *dot = strchr(field, '.');
+	const cJSON *sec;
+	char section[16];
+	size_t n = (size_t)(dot - field);
+	if (!dot || n >= sizeof(section))
+		return MLV_ENOTFOUND;
+	memcpy(section, field, n);
+	section[n] = '\0';
+	sec = cJSON_GetObjectItemCaseSensitive(rec, section);
+	sec = cJSON_GetObjectItemCaseSensitive(sec, dot + 1);
+	if (!sec)
+		return MLV_ENOTFOUND;
+	if (cJSON_IsString(sec) && !strncmp(field, "metrics.", 8)) {
+		double d;
+		/* metrics written as "nan"/"inf" are numbers */
+		if (!mlv_run_parse_metric(&d, sec->valuestring)) {
+			out->type = MLV_EXPR_NUMBER;
+			out->number = d;
+			return 0;
+		}
+		mlv_error_clear();
+	}
+	return json_value(sec, out);
 }
 
 static int gate_lookup(void *payload, const char *path, mlv_expr_value *out)
@@ -1806,9 +1937,8 @@ static int gate_lookup(void *payload, const char *path, mlv_expr_value *out)
 	char alias[MLV_REG_NAME_MAX + 1];
 	const char *rest;
 	struct holder *h;
-	const cJSON *sec;
 	int rc;
-	if (field_split(path, alias, &rest))
+	if (mlv__reg_field_split(path, alias, &rest))
 		return MLV_ENOTFOUND;
 	if (!(h = holder_find(g, alias)))
 		return MLV_ENOTFOUND; /* every alias was loaded before evaluation */
@@ -1830,29 +1960,7 @@ static int gate_lookup(void *payload, const char *path, mlv_expr_value *out)
 	}
 	if ((rc = holder_record(g, h)))
 		return rc;
-	{
-		const char *dot = strchr(rest, '.');
-		char section[16];
-		size_t n = (size_t)(dot - rest);
-		if (!dot || n >= sizeof(section))
-			return MLV_ENOTFOUND;
-		memcpy(section, rest, n);
-		section[n] = '\0';
-		sec = cJSON_GetObjectItemCaseSensitive(h->rec, section);
-		sec = cJSON_GetObjectItemCaseSensitive(sec, dot + 1);
-	}
-	if (!sec)
-		return MLV_ENOTFOUND;
-	if (cJSON_IsString(sec) && !strncmp(rest, "metrics.", 8)) {
-		double d;
-		/* metrics written as "nan"/"inf" are numbers */
-		if (!mlv_run_parse_metric(&d, sec->valuestring)) {
-			out->type = MLV_EXPR_NUMBER;
-			out->number = d;
-			return 0;
-		}
-	}
-	return json_value(sec, out);
+	return mlv__reg_record_field(h->rec, rest, out);
 }
 
 struct field_aliases {
@@ -1866,7 +1974,7 @@ static int field_alias(void *payload, const char *path)
 	char alias[MLV_REG_NAME_MAX + 1];
 	const char *rest;
 	struct holder *h;
-	if (field_split(path, alias, &rest) || !alias[0])
+	if (mlv__reg_field_split(path, alias, &rest) || !alias[0])
 		return 0;
 	return holder_load(f->g, f->txn, alias, &h);
 }
@@ -1966,7 +2074,7 @@ static int cas_check(struct gatectx *g, MDB_txn *txn, const char *target)
 	return 0;
 }
 
-static int promote_check(struct change *c, MDB_txn *txn, const struct head *hd, struct event *ev, mlv_buf *body)
+static int promote_check(struct change *c, MDB_txn *txn, const struct head *hd, struct mlv__reg_event *ev, mlv_buf *body)
 {
 	struct promote *p = c->payload;
 	mlv_model_version mv;
@@ -1983,12 +2091,8 @@ static int promote_check(struct change *c, MDB_txn *txn, const struct head *hd, 
 	ev->version = p->o->version;
 	snprintf(ev->alias, sizeof(ev->alias), "%s", p->o->alias);
 	ev->from = t && t->held ? t->version : 0;
-	mlv_buf_printf(body, ",\"version\":%u,\"alias\":", ev->version);
-	put_str(body, ev->alias);
-	if (ev->from)
-		mlv_buf_printf(body, ",\"from\":%u", ev->from);
-	else
-		mlv_buf_puts(body, ",\"from\":null");
+	if (p->gates_json.failed || p->approvals_json.failed)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	mlv_buf_put(body, p->gates_json.ptr, p->gates_json.size);
 	mlv_buf_put(body, p->approvals_json.ptr, p->approvals_json.size);
 	return 0;
@@ -2204,7 +2308,7 @@ struct action {
 	mlv_reg_outcome *out;
 };
 
-static int approve_check(struct change *c, MDB_txn *txn, const struct head *hd, struct event *ev, mlv_buf *body)
+static int approve_check(struct change *c, MDB_txn *txn, const struct head *hd, struct mlv__reg_event *ev, mlv_buf *body)
 {
 	struct action *x = c->payload;
 	mlv_model_version mv;
@@ -2233,8 +2337,8 @@ static int approve_check(struct change *c, MDB_txn *txn, const struct head *hd, 
 	ev->type = EV_APPROVE;
 	ev->version = x->a->version;
 	snprintf(ev->alias, sizeof(ev->alias), "%s", x->a->alias);
-	mlv_buf_printf(body, ",\"version\":%u,\"alias\":", ev->version);
-	return put_str(body, ev->alias);
+	(void)body;
+	return 0;
 }
 
 /* The alias's history, oldest first, as (version, type) pairs. */
@@ -2304,7 +2408,7 @@ static int rollback_target(const struct hist *h, uint32_t *to)
 	return *to ? 0 : MLV_ENOTFOUND;
 }
 
-static int rollback_check(struct change *c, MDB_txn *txn, const struct head *hd, struct event *ev, mlv_buf *body)
+static int rollback_check(struct change *c, MDB_txn *txn, const struct head *hd, struct mlv__reg_event *ev, mlv_buf *body)
 {
 	struct action *x = c->payload;
 	struct aent cur;
@@ -2349,11 +2453,11 @@ static int rollback_check(struct change *c, MDB_txn *txn, const struct head *hd,
 	ev->version = to;
 	ev->from = cur.version;
 	snprintf(ev->alias, sizeof(ev->alias), "%s", x->a->alias);
-	mlv_buf_printf(body, ",\"version\":%u,\"from\":%u,\"alias\":", to, cur.version);
-	return put_str(body, ev->alias);
+	(void)body;
+	return 0;
 }
 
-static int unalias_check(struct change *c, MDB_txn *txn, const struct head *hd, struct event *ev, mlv_buf *body)
+static int unalias_check(struct change *c, MDB_txn *txn, const struct head *hd, struct mlv__reg_event *ev, mlv_buf *body)
 {
 	struct action *x = c->payload;
 	struct aent cur;
@@ -2368,11 +2472,11 @@ static int unalias_check(struct change *c, MDB_txn *txn, const struct head *hd, 
 	ev->type = EV_UNALIAS;
 	ev->from = cur.version;
 	snprintf(ev->alias, sizeof(ev->alias), "%s", x->a->alias);
-	mlv_buf_printf(body, ",\"from\":%u,\"alias\":", cur.version);
-	return put_str(body, ev->alias);
+	(void)body;
+	return 0;
 }
 
-static int deprecate_check(struct change *c, MDB_txn *txn, const struct head *hd, struct event *ev, mlv_buf *body)
+static int deprecate_check(struct change *c, MDB_txn *txn, const struct head *hd, struct mlv__reg_event *ev, mlv_buf *body)
 {
 	struct action *x = c->payload;
 	mlv_model_version mv;
@@ -2386,11 +2490,12 @@ static int deprecate_check(struct change *c, MDB_txn *txn, const struct head *hd
 	}
 	ev->type = EV_DEPRECATE;
 	ev->version = x->a->version;
-	return mlv_buf_printf(body, ",\"version\":%u", ev->version);
+	(void)body;
+	return 0;
 }
 
 static int action_run(mlv_store *st, const mlv_reg_action *a, mlv_reg_outcome *out, int need_alias,
-	int (*check)(struct change *, MDB_txn *, const struct head *, struct event *, mlv_buf *))
+	int (*check)(struct change *, MDB_txn *, const struct head *, struct mlv__reg_event *, mlv_buf *))
 {
 	struct action x = { a, out };
 	struct change c;
@@ -2444,7 +2549,7 @@ int mlv_registry_deprecate(mlv_store *st, const mlv_reg_action *a, mlv_reg_outco
 struct chain {
 	char name[MLV_REG_NAME_MAX + 1];
 	struct head head;
-	struct event *ev;   /* seq 1 first */
+	struct mlv__reg_event *ev;   /* seq 1 first */
 	mlv_oid *id;
 	size_t n;
 	int broken;         /* the walk stopped at a problem: not replayed */
@@ -2533,7 +2638,7 @@ static int replay_load(struct replay *r)
 		}
 		c->n = want;
 		for (uint64_t s = want; s >= 1; s--) {
-			struct event *ev = &c->ev[s - 1];
+			struct mlv__reg_event *ev = &c->ev[s - 1];
 			mlv_buf_clear(&b);
 			mlv__pack_fds_trim(r->st);
 			rc = mlv_object_read_buf(r->st, &id, &b, EVENT_MAX);
@@ -2546,7 +2651,10 @@ static int replay_load(struct replay *r)
 			}
 			if (rc)
 				goto done;
-			if (event_parse(ev, b.ptr, b.size, c->name)) {
+			if ((rc = mlv__reg_event_parse(ev, b.ptr, b.size, c->name)) == MLV_ENOMEM)
+				goto done;
+			if (rc) {
+				rc = 0;
 				replay_problem(r, "bad-chain", &id, "%s (%s)", mlv_error_last(), mlv_oid_fmt(hex, &id));
 				c->broken = 1;
 				break;
@@ -2610,7 +2718,7 @@ static int replay_apply(struct replay *r, MDB_txn *txn)
 		if (c->broken)
 			continue;
 		for (size_t e = 0; e < c->n; e++) {
-			struct event *ev = &c->ev[e];
+			struct mlv__reg_event *ev = &c->ev[e];
 			if (ev->type == EV_REGISTER && ev->version != ++versions) {
 				replay_problem(r, "bad-chain", &c->id[e], "event %llu of model '%s' registers version %u after version %u",
 					(unsigned long long)ev->seq, c->name, ev->version, versions - 1);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -1353,16 +1354,129 @@ static int replaceable(struct co *c, int dfd, const char *name, const char *relp
 static int checkout_entry(struct co *c, int dfd, const char *name, const char *relpath, uint32_t mode,
 	const mlv_oid *oid, uint64_t size, int depth);
 
-/* Check out every entry of tree OID into directory FD (-1: it does not exist yet, dry run). */
-static int checkout_tree(struct co *c, int fd, const char *relpath, const mlv_oid *oid, int depth)
+/* ---- names that differ only in case ---- */
+
+static int fold_cmp(const void *a, const void *b)
 {
-	mlv_tree *t = NULL;
-	mlv_buf path = MLV_BUF_INIT;
-	int rc;
-	if (depth > 256)
-		return mlv_error_set(MLV_EINVALID, "'%s' is nested too deeply", relpath);
-	if ((rc = mlv_tree_read(&t, c->wt->st, oid)))
+	return strcasecmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * Two entries of T whose names differ only in the case of ASCII letters
+ * (first pair in folded order), or 0 when there are none.
+ */
+static int case_twins(const mlv_tree *t, const char **a, const char **b)
+{
+	const char **names;
+	int found = 0;
+	if (t->n < 2)
+		return 0;
+	if (!(names = mlv__malloc(t->n * sizeof(*names))))
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	for (size_t i = 0; i < t->n; i++)
+		names[i] = t->entries[i].name;
+	qsort(names, t->n, sizeof(*names), fold_cmp);
+	for (size_t i = 1; i < t->n && !found; i++)
+		if (!strcasecmp(names[i - 1], names[i])) {
+			/* tree order (byte order) for the message: upper case first */
+			int lo = strcmp(names[i - 1], names[i]) < 0;
+			*a = lo ? names[i - 1] : names[i];
+			*b = lo ? names[i] : names[i - 1];
+			found = 1;
+		}
+	free(names);
+	return found;
+}
+
+static void swap_case(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'a' && *s <= 'z')
+			*s = (char)(*s - 'a' + 'A');
+		else if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+/* Does NAME in DFD and the same name in swapped case resolve to one entry? */
+static int same_entry_swapped(int dfd, const char *name)
+{
+	char other[NAME_MAX + 1];
+	struct stat a, b;
+	if (strlen(name) > NAME_MAX)
+		return 0;
+	strcpy(other, name);
+	swap_case(other);
+	return strcmp(other, name) && fstatat(dfd, name, &a, AT_SYMLINK_NOFOLLOW) == 0 &&
+		fstatat(dfd, other, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/*
+ * Does the file system of directory DFD fold case (one name in any case is
+ * one file)? Read-only when DFD has an entry with a letter in its name (it
+ * and the same name in swapped case are looked up); otherwise, unless DRY,
+ * a temporary file is made and removed; a dry run with nothing to look at
+ * says no. 1, 0, or < 0 with the error set. MLV_TEST_FOLD_CASE=1 in the
+ * environment makes it say yes (the tests run on case-sensitive Linux).
+ */
+static int folds_case(int dfd, int dry, const char *relpath)
+{
+	const char *t = getenv("MLV_TEST_FOLD_CASE");
+	int probe_fd, found = -1;
+	DIR *d;
+	struct dirent *de;
+	if (t && !strcmp(t, "1"))
+		return 1;
+	if ((probe_fd = dup(dfd)) < 0 || !(d = fdopendir(probe_fd))) {
+		if (probe_fd >= 0)
+			close(probe_fd);
+		return mlv_error_set_errno(MLV_EIO, errno, "cannot read directory '%s'", relpath);
+	}
+	while (found < 0 && (de = readdir(d))) {
+		for (const char *q = de->d_name; *q; q++)
+			if ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z')) {
+				found = same_entry_swapped(dfd, de->d_name);
+				break;
+			}
+	}
+	closedir(d);
+	if (found < 0 && !dry) {
+		char probe[64];
+		int fd;
+		snprintf(probe, sizeof(probe), MLV_TMP_PREFIX "case-%d", (int)getpid());
+		if ((fd = openat(dfd, probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+			return mlv_error_set_errno(MLV_EIO, errno, "cannot write in '%s'", relpath);
+		close(fd);
+		found = same_entry_swapped(dfd, probe);
+		unlinkat(dfd, probe, 0);
+	}
+	return found > 0;
+}
+
+/*
+ * Refuse tree T (to be checked out as RELPATH into directory DFD, or below
+ * it when it does not exist yet; -1: it does not exist, dry run) when two of
+ * its names differ only in case and that file system folds case: one file
+ * would be written over the other. Nothing is written before this check.
+ */
+static int case_check(struct co *c, const mlv_tree *t, int dfd, const char *relpath)
+{
+	const char *a = NULL, *b = NULL;
+	int rc = case_twins(t, &a, &b);
+	if (rc <= 0 || dfd < 0)
 		return rc;
+	if ((rc = folds_case(dfd, c->dry, relpath)) <= 0)
+		return rc;
+	return mlv_error_set(MLV_EINVALID,
+		"cannot check out '%s': '%s/%s' and '%s/%s' differ only in case and this file system does not tell "
+		"them apart (one would overwrite the other); nothing of '%s' was written (check it out on a "
+		"case-sensitive file system)", relpath, relpath, a, relpath, b, relpath);
+}
+
+/* Check out every entry of tree T into directory FD (-1: it does not exist yet, dry run). */
+static int checkout_tree(struct co *c, int fd, const char *relpath, const mlv_tree *t, int depth)
+{
+	mlv_buf path = MLV_BUF_INIT;
+	int rc = 0;
 	for (size_t i = 0; !rc && i < t->n; i++) {
 		mlv_tree_entry *e = &t->entries[i];
 		mlv_buf_clear(&path);
@@ -1375,7 +1489,6 @@ static int checkout_tree(struct co *c, int fd, const char *relpath, const mlv_oi
 		if (err)
 			rc = mlv_error_set_errno(MLV_EIO, -err, "cannot write '%s'", relpath);
 	}
-	mlv_tree_free(t);
 	mlv_buf_release(&path);
 	return rc;
 }
@@ -1397,23 +1510,46 @@ static int checkout_entry(struct co *c, int dfd, const char *name, const char *r
 	}
 	if (mode == MLV_MODE_TREE) {
 		int sub = -1;
+		mlv_tree *t = NULL;
+		if (depth > 256)
+			return mlv_error_set(MLV_EINVALID, "'%s' is nested too deeply", relpath);
+		if ((rc = mlv_tree_read(&t, c->wt->st, oid)))
+			return rc;
+		if (exists && S_ISDIR(sb.st_mode) &&
+		    (sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+			rc = mlv_error_set_errno(MLV_EIO, errno, "cannot open directory '%s'", relpath);
+			goto tree_done;
+		}
+		/* the directory's own file system, or its parent's when it is still to be made */
+		if ((rc = case_check(c, t, sub >= 0 ? sub : dfd, relpath)))
+			goto tree_done;
 		if (exists && !S_ISDIR(sb.st_mode)) {
-			if (!replaceable(c, dfd, name, relpath, &sb))
-				return c->fn(c->payload, relpath, MLV_CHECKOUT_CONFLICT);
+			if (!replaceable(c, dfd, name, relpath, &sb)) {
+				rc = c->fn(c->payload, relpath, MLV_CHECKOUT_CONFLICT);
+				goto tree_done;
+			}
 			if (!c->dry) {
 				int err = mlv_io_unlinkat(dfd, name, 0);
-				if (err)
-					return mlv_error_set_errno(MLV_EIO, -err, "cannot replace '%s'", relpath);
+				if (err) {
+					rc = mlv_error_set_errno(MLV_EIO, -err, "cannot replace '%s'", relpath);
+					goto tree_done;
+				}
 			}
 			exists = 0;
 		}
-		if (!exists && !c->dry && mkdirat(dfd, name, 0755))
-			return mlv_error_set_errno(MLV_EIO, errno, "cannot create directory '%s'", relpath);
-		if ((exists || !c->dry) && (sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-			return mlv_error_set_errno(MLV_EIO, errno, "cannot open directory '%s'", relpath);
-		rc = checkout_tree(c, sub, relpath, oid, depth);
+		if (!exists && !c->dry && mkdirat(dfd, name, 0755)) {
+			rc = mlv_error_set_errno(MLV_EIO, errno, "cannot create directory '%s'", relpath);
+			goto tree_done;
+		}
+		if (sub < 0 && !c->dry && (sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+			rc = mlv_error_set_errno(MLV_EIO, errno, "cannot open directory '%s'", relpath);
+			goto tree_done;
+		}
+		rc = checkout_tree(c, sub, relpath, t, depth);
+tree_done:
 		if (sub >= 0)
 			close(sub);
+		mlv_tree_free(t);
 		return rc;
 	}
 	if (exists) {

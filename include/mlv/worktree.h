@@ -119,7 +119,12 @@ typedef enum mlv_checkout_action {
  * every path with DRY_RUN first and refuse unless forced. Files are written
  * to a temporary name beside the target, verified, fsynced and renamed;
  * directories on the way are opened without following symlinks. Files in a
- * tracked directory that its tree does not have are left alone.
+ * tracked directory that its tree does not have are left alone. A tree with
+ * two names that differ only in the case of ASCII letters is refused
+ * (MLV_EINVALID naming both, before anything of that directory is written)
+ * when the target file system folds case, where one would overwrite the
+ * other; MLV_TEST_FOLD_CASE=1 in the environment simulates such a file
+ * system for tests.
  */
 typedef int (*mlv_checkout_fn)(void *payload, const char *path, mlv_checkout_action action);
 int mlv_worktree_checkout(mlv_worktree *wt, const char *relpath, int dry_run, int force,

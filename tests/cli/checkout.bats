@@ -556,6 +556,57 @@ missing       d"
 	assert_eq "$stderr" "mlv: error: cannot check out 'big': its data ($(oid_in big.mlv)) is not in the store"
 }
 
+@test "checkout: names that differ only in case: stored and written on a case-sensitive file system, refused where case folds" {
+	repo_init
+	mkdir -p d/sub 123
+	printf 'upper\n' >d/Data.csv
+	printf 'lower\n' >d/data.csv
+	printf 'x\n' >d/sub/x
+	printf 'A\n' >123/A
+	printf 'a\n' >123/a
+	run mlv track d 123
+	assert_status 0
+	assert_eq "$(mlv ls-tree "$(oid_in d.mlv)" | awk '{print $NF}' | tr '\n' ' ')" "Data.csv data.csv sub "
+	# Linux: both are written, each with its own bytes, and nothing else is
+	rm -r d 123
+	mkdir 123   # an empty directory: the file system is probed with a temporary file, then it is removed
+	run --separate-stderr mlv checkout d 123
+	assert_status 0
+	assert_eq "$(cat d/Data.csv d/data.csv 123/A 123/a)" "upper
+lower
+A
+a"
+	assert_eq "$(temp_files)" ""
+	assert_fsck_clean
+	# Where the file system folds case (simulated: MLV_TEST_FOLD_CASE=1), checkout
+	# refuses before it writes anything of that directory, naming both paths
+	rm -r d
+	before=$(cd "$TEST_ROOT" && find . | sort)
+	for f in "" -f; do
+		MLV_TEST_FOLD_CASE=1 run --separate-stderr mlv checkout $f d
+		assert_status 128
+		assert_eq "$output" ""
+		assert_eq "$stderr" "mlv: error: cannot check out 'd': 'd/Data.csv' and 'd/data.csv' differ only in case and this file system does not tell them apart (one would overwrite the other); nothing of 'd' was written (check it out on a case-sensitive file system)"
+		assert_eq "$(cd "$TEST_ROOT" && find . | sort)" "$before"
+	done
+	# an existing directory: its files are left as they are
+	mlv checkout d
+	printf 'mine\n' >d/data.csv
+	before=$(tree_state)
+	MLV_TEST_FOLD_CASE=1 run --separate-stderr mlv checkout -f d
+	assert_status 128
+	assert_eq "$(tree_state)" "$before"
+	# one file of the directory is no pair: it is written
+	MLV_TEST_FOLD_CASE=1 run mlv checkout -f d/data.csv
+	assert_status 0
+	assert_eq "$(cat d/data.csv)" "lower"
+	# a tree without such names checks out whatever the file system does
+	rm -r d/sub
+	MLV_TEST_FOLD_CASE=1 run mlv checkout d/sub
+	assert_status 0
+	assert_eq "$(cat d/sub/x)" "x"
+}
+
 @test "checkout: -h and unknown options are usage errors" {
 	repo_init
 	run --separate-stderr mlv checkout -h

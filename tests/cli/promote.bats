@@ -178,6 +178,27 @@ not promoted: production stays unset"
 	assert_eq "$(mlv history churn --json | jq '[.events[] | select(.type == "approve")] | length')" "3"
 }
 
+@test "approve: an e-mail address that is not UTF-8 counts as one identity, and fsck agrees with the index" {
+	# (found writing fuzz/rt_registry: the live approval keyed the raw bytes,
+	# the replay of the stored event their \u00c9 form, so fsck reported a
+	# mismatch and a rebuilt index could count approvals differently)
+	printf '{"policy": {"production": {"approvals": 2}}}\n' > mlv.json
+	GIT_AUTHOR_NAME=Emile GIT_AUTHOR_EMAIL=$'\xc9mile@example.com' run mlv approve churn@2 production --json
+	assert_status 0
+	assert_eq "$(jq -c '[.recorded, .approvals]' <<<"$output")" "[true,1]"
+	GIT_AUTHOR_NAME=Emile GIT_AUTHOR_EMAIL=$'\xc9MILE@example.com' run mlv approve churn@2 production --json
+	assert_eq "$(jq -c '[.recorded, .approvals]' <<<"$output")" "[false,1]"
+	run mlv fsck --full
+	assert_status 0
+	# the key is what the stored event reads back as: É in UTF-8
+	GIT_AUTHOR_NAME=Emile GIT_AUTHOR_EMAIL=$'\xc3\x89mile@example.com' run mlv approve churn@2 production --json
+	assert_eq "$(jq -c '[.recorded, .approvals]' <<<"$output")" "[false,1]"
+	run mlv fsck --rebuild-index
+	assert_status 0
+	run mlv fsck --full
+	assert_status 0
+}
+
 @test "policy: mlv.json that is not valid JSON names the line and column; exit 128, nothing moves" {
 	printf '{\n  "policy": {\n    "production": {"gates": ["metrics.auc > 0.5",]}\n  }\n}\n' > mlv.json
 	before=$(reg_snapshot)

@@ -2,7 +2,7 @@
  * Allocation failure: for each whole operation (parse a pointer, a tree, a
  * JSON record; parse and evaluate an expression; read a CSV and a JSON
  * Lines file; store a file and a directory in a new store and read them
- * back), make the 1st, 2nd, ... N-th allocation of libmlv fail (cJSON's
+ * back; promote with a policy and gates, and roll back), make the 1st, 2nd, ... N-th allocation of libmlv fail (cJSON's
  * included: lib/ routes them through the same hook) until the operation no longer reaches the
  * N-th. Every failure must come back as an error code with a message, or be
  * absorbed with a correct result; never a crash, and never a leak (the
@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "alloc.h"
+#include "mlv/registry.h"
 #include "mlv/run.h"
 #include "mlv/spec.h"
 #include "harness.h"
@@ -340,6 +341,208 @@ static void make_shared_store(void)
 	CHECK_OK(mlv_pointer_write(path, &p));
 }
 
+/*
+ * The registry: a template store holding churn@1..3 (production: 1 then 2,
+ * staging: 3, one approval of 3 for production) and a policy asking for
+ * that (a gate, staging, one approval). Each case copies the template and
+ * promotes churn@3 to production (the policy loaded, a gate of its own
+ * over production's metrics), or rolls production back. After a failure
+ * the registry must be as before or as after (production at its old or its
+ * new version, with the event count to match), fsck and the registry check
+ * clean, and the same change must then complete.
+ */
+static char reg_template[4400], policy_path[4300];
+static const mlv_reg_identity ann = { "Ann", "ann@example.com" };
+
+static void reg_dir(char *out, size_t len, const char *what)
+{
+	snprintf(out, len, "%s/reg-%s-%d/.mlv", tmp, what, iteration);
+}
+
+static int copy_template(const char *mlvdir)
+{
+	char cmd[20000];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s' && cp -a '%s/.' '%s/'", mlvdir, mlvdir, reg_template, mlvdir);
+	return system(cmd) == 0 ? 0 : WRONG;
+}
+
+struct reg_state {
+	uint32_t production;
+	uint64_t events;
+};
+
+static int state_alias(void *payload, const char *alias, uint32_t version, uint64_t seq, int64_t time_ms)
+{
+	(void)seq;
+	(void)time_ms;
+	if (!strcmp(alias, "production"))
+		((struct reg_state *)payload)->production = version;
+	return 0;
+}
+
+static int state_model(void *payload, const char *name, uint32_t latest, uint64_t nevents, int64_t last_ms)
+{
+	(void)name;
+	(void)latest;
+	(void)last_ms;
+	((struct reg_state *)payload)->events = nevents;
+	return 0;
+}
+
+/* The state of the registry in MLVDIR, checked: fsck --full and the registry check find nothing. */
+static int reg_read(const char *mlvdir, struct reg_state *s)
+{
+	mlv_store *st = NULL;
+	uint64_t models, events, problems = 1;
+	int rc;
+	memset(s, 0, sizeof(*s));
+	if ((rc = mlv_store_open(&st, mlvdir)))
+		return rc;
+	if (!fsck_clean(st))
+		rc = WRONG;
+	if (!rc && !(rc = mlv_registry_check(st, NULL, NULL, &models, &events, &problems)) && problems)
+		rc = WRONG;
+	if (!rc)
+		rc = mlv_registry_aliases(st, "churn", state_alias, s);
+	if (!rc)
+		rc = mlv_registry_models(st, state_model, s);
+	mlv_store_free(st);
+	return rc;
+}
+
+static int promote_in(const char *mlvdir)
+{
+	static const char *const gates[] = { "metrics.auc >= production.metrics.auc - 0.2 and params.depth != '0'" };
+	mlv_store *st = NULL;
+	mlv_policy *pol = NULL;
+	mlv_promote_opts o = { 0 };
+	mlv_promote_result r;
+	int rc;
+	memset(&r, 0, sizeof(r));
+	if ((rc = mlv_store_open(&st, mlvdir)) || (rc = mlv_policy_load(&pol, policy_path)))
+		goto done;
+	o.name = "churn";
+	o.version = 3;
+	o.alias = "production";
+	o.gates = gates;
+	o.ngates = 1;
+	o.policy = pol;
+	o.message = "better";
+	o.who = ann;
+	rc = mlv_registry_promote(st, &o, &r);
+	if (!rc && !r.moved && !r.already)
+		rc = WRONG;
+	if (!rc && r.moved && (r.from != 2 || r.ngates != 2 || !r.gates[0].passed || !r.gates[1].passed))
+		rc = WRONG;
+done:
+	mlv_promote_result_release(&r);
+	mlv_policy_free(pol);
+	mlv_store_free(st);
+	return rc;
+}
+
+static int rollback_in(const char *mlvdir)
+{
+	mlv_store *st = NULL;
+	mlv_reg_action a = { "churn", 0, "production", "back", { "Ann", "ann@example.com" } };
+	mlv_reg_outcome out;
+	int rc;
+	memset(&out, 0, sizeof(out));
+	if ((rc = mlv_store_open(&st, mlvdir)))
+		return rc;
+	rc = mlv_registry_rollback(st, &a, &out);
+	if (!rc && out.version != 1)
+		rc = WRONG;
+	mlv_store_free(st);
+	return rc;
+}
+
+static int op_promote(void)
+{
+	char d[4400];
+	reg_dir(d, sizeof(d), "promote");
+	return copy_template(d) ? WRONG : promote_in(d);
+}
+
+static int op_rollback(void)
+{
+	char d[4400];
+	reg_dir(d, sizeof(d), "rollback");
+	return copy_template(d) ? WRONG : rollback_in(d);
+}
+
+/* Before (production 2, 7 events) or after (production NOW, 8 events); then the change completes. */
+static void after_change(const char *what, uint32_t now, int (*again)(const char *))
+{
+	char d[4400];
+	struct reg_state s;
+	reg_dir(d, sizeof(d), what);
+	CHECK_OK(reg_read(d, &s));
+	CHECK((s.production == 2 && s.events == 7) || (s.production == now && s.events == 8));
+	CHECK_OK(again(d));
+	CHECK_OK(reg_read(d, &s));
+	CHECK(s.production == now && s.events == 8);
+}
+
+static void after_promote(void) { after_change("promote", 3, promote_in); }
+static void after_rollback(void) { after_change("rollback", 1, rollback_in); }
+
+static void make_registry(void)
+{
+	static const char *const metrics[3][1] = { { "auc=0.90" }, { "auc=0.92" }, { "auc=0.91" } };
+	static const char *const params[] = { "depth=6" };
+	char root[4300], mlvdir[4400], path[4400];
+	mlv_store *st = NULL;
+	int existed;
+	snprintf(root, sizeof(root), "%s/regtemplate", tmp);
+	mkdir(root, 0755);
+	snprintf(reg_template, sizeof(reg_template), "%s/.mlv", root);
+	snprintf(mlvdir, sizeof(mlvdir), "%s", reg_template);
+	CHECK_OK(mlv_store_create(mlvdir, &existed));
+	CHECK_OK(mlv_store_open(&st, mlvdir));
+	if (!st)
+		exit(1);
+	for (int v = 0; v < 3; v++) {
+		mlv_register_opts o = { 0 };
+		mlv_model_version mv;
+		char content[16];
+		snprintf(path, sizeof(path), "%s/model.bin", root);
+		snprintf(content, sizeof(content), "weights %d\n", v);
+		test_write_file(path, content, strlen(content));
+		o.name = "churn";
+		o.path = path;
+		o.metrics = metrics[v];
+		o.nmetrics = 1;
+		o.params = params;
+		o.nparams = 1;
+		o.who = ann;
+		CHECK_OK(mlv_registry_register(st, &o, &mv));
+	}
+	for (int i = 0; i < 3; i++) {
+		static const struct { uint32_t v; const char *alias; } moves[] = { { 1, "production" }, { 2, "production" }, { 3, "staging" } };
+		mlv_promote_opts o = { 0 };
+		mlv_promote_result r;
+		o.name = "churn";
+		o.version = moves[i].v;
+		o.alias = moves[i].alias;
+		o.who = ann;
+		CHECK_OK(mlv_registry_promote(st, &o, &r));
+		CHECK(r.moved);
+		mlv_promote_result_release(&r);
+	}
+	{
+		mlv_reg_action a = { "churn", 3, "production", NULL, { "Bob", "bob@example.com" } };
+		mlv_reg_outcome out;
+		CHECK_OK(mlv_registry_approve(st, &a, &out));
+	}
+	mlv_store_free(st);
+	snprintf(policy_path, sizeof(policy_path), "%s/mlv.json", tmp);
+	{
+		static const char policy[] = "{\"policy\":{\"production\":{\"gates\":[\"metrics.auc > 0.5\"],\"requires\":\"staging\",\"approvals\":1}}}\n";
+		test_write_file(policy_path, policy, sizeof(policy) - 1);
+	}
+}
+
 /* ---- the sweep ---- */
 
 static void sweep(const char *name, int (*op)(void), void (*after_failure)(void))
@@ -445,6 +648,9 @@ int main(void)
 	sweep("resolve a path and an id prefix", op_spec, NULL);
 	sweep("log params and metrics to a run", op_run_log, NULL);
 	sweep("record a run", op_run, NULL);
+	make_registry();
+	sweep("promote (policy, gates, approvals)", op_promote, after_promote);
+	sweep("rollback", op_rollback, after_rollback);
 	mlv_store_free(shared_st);
 	return test_done("test_nomem");
 }
