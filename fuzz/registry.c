@@ -10,7 +10,7 @@
  * metric, param and tag of a record reads as the value it holds. A gate
  * field that names an alias names a valid one.
  */
-#include <cjson/cJSON.h>
+#include "mlv/cjson.h"
 #include "internal.h"
 #include "fuzz.h"
 
