@@ -17,6 +17,7 @@
 #include "internal.h"
 #include "mlv/worktree.h"
 #include "alloc.h"
+#include "pool.h"
 
 struct cache_rec {
 	char *key;
@@ -39,6 +40,8 @@ struct mlv_worktree {
 	size_t nslots;
 	int64_t written_max;  /* the latest timestamp of a file this command wrote */
 	mlv_file_cache fc;
+	struct mlv_pool *pool; /* status: stats of large directories on every core; made on first use */
+	int pool_failed;
 };
 
 /* ---- the stat cache: absolute path -> size, mtime, ctime, inode, when recorded, id ---- */
@@ -397,6 +400,7 @@ void mlv_worktree_free(mlv_worktree *wt)
 	mlv_buf_release(&wt->absbuf);
 	if (wt->rootfd >= 0)
 		close(wt->rootfd);
+	mlv__pool_free(wt->pool);
 	free(wt->root);
 	free(wt);
 }
@@ -1082,6 +1086,48 @@ static int count_dir(int fd, const char *what, size_t *n, uint64_t *sum)
 	return 0;
 }
 
+/* lstat of every entry of a tree in directory FD, STAT_CHUNK entries a task. */
+#define STAT_CHUNK 128
+#define STAT_PARALLEL 512   /* fewer entries: one thread (starting the others costs more) */
+
+struct stat_batch {
+	int fd;
+	const mlv_tree *t;
+	struct stat *sbs;
+	int failed;
+};
+
+static void stat_chunk(void *arg, size_t c)
+{
+	struct stat_batch *b = arg;
+	size_t end = (c + 1) * STAT_CHUNK < b->t->n ? (c + 1) * STAT_CHUNK : b->t->n;
+	for (size_t i = c * STAT_CHUNK; i < end; i++)
+		if (fstatat(b->fd, b->t->entries[i].name, &b->sbs[i], AT_SYMLINK_NOFOLLOW)) {
+			__atomic_store_n(&b->failed, 1, __ATOMIC_RELAXED);
+			return;
+		}
+}
+
+/*
+ * 1 when every entry of T could be lstat'ed in FD into SBS. A large
+ * directory is shared among the cores: the system time of the stat calls
+ * is most of what status costs (git status spreads its lstat calls the
+ * same way).
+ */
+static int stat_all(mlv_worktree *wt, int fd, const mlv_tree *t, struct stat *sbs)
+{
+	struct stat_batch b = { fd, t, sbs, 0 };
+	size_t chunks = (t->n + STAT_CHUNK - 1) / STAT_CHUNK;
+	if (t->n >= STAT_PARALLEL && !wt->pool && !wt->pool_failed && mlv__pool_new(&wt->pool))
+		wt->pool_failed = 1;
+	if (t->n >= STAT_PARALLEL && wt->pool)
+		mlv__pool_run(wt->pool, chunks, stat_chunk, &b);
+	else
+		for (size_t c = 0; c < chunks && !b.failed; c++)
+			stat_chunk(&b, c);
+	return !b.failed;
+}
+
 /*
  * Compare tree OID with directory FD (known as PREFIX). Usually nothing was
  * added or removed: when the directory holds as many names as the tree,
@@ -1105,10 +1151,7 @@ static int compare_dir(mlv_worktree *wt, const mlv_oid *oid, int fd, const char 
 	for (i = 0; i < t->n; i++)
 		tsum += key_hash(t->entries[i].name);
 	if (ndisk == t->n && sum == tsum && (sbs = mlv__malloc((t->n ? t->n : 1) * sizeof(*sbs)))) {
-		for (i = 0; i < t->n; i++)
-			if (fstatat(fd, t->entries[i].name, &sbs[i], AT_SYMLINK_NOFOLLOW))
-				break;
-		if (i == t->n) {
+		if (stat_all(wt, fd, t, sbs)) {
 			for (i = 0; !rc && i < t->n; i++) {
 				mlv_buf_clear(&path);
 				if ((rc = mlv_buf_puts(&path, prefix)) || (rc = mlv_buf_putc(&path, '/')) ||

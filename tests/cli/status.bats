@@ -78,6 +78,29 @@ missing       y"
 	assert_eq "$output" "modified      x.csv"
 }
 
+@test "status: a large directory (its entries stat'ed on every core): changes in its first, middle and last entries" {
+	repo_init
+	mkdir big
+	for i in $(seq -w 1 1500); do echo "$i" >big/f$i; done
+	mlv track -q big
+	sleep 0.2
+	mlv status # fills the stat cache
+	echo changed >big/f0001
+	echo changed >big/f0777
+	rm big/f1500 && mkdir big/f1500
+	run --separate-stderr mlv status --exit-code
+	assert_status 1
+	assert_eq "$output" "modified      big/f0001
+modified      big/f0777
+type-changed  big/f1500"
+	# an entry that vanished between the listing and its stat: deleted, the rest still compared
+	rmdir big/f1500 && echo 1500 >big/f1500 && echo 0001 >big/f0001
+	rm big/f0002
+	run --separate-stderr mlv status
+	assert_eq "$output" "deleted       big/f0002
+modified      big/f0777"
+}
+
 @test "status: type changes: a file where a directory was, a directory where a file was, a link retargeted" {
 	setup_tracked
 	rm -r data/sub && printf 'file now\n' >data/sub
