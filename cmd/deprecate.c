@@ -20,45 +20,29 @@ const char *const mlv_usage_deprecate[] = {
 
 int cmd_deprecate(int argc, const char **argv, struct mlv_ctx *ctx)
 {
-	mlv_reg_action a;
+	struct reg_change c;
 	mlv_reg_outcome r;
-	mlv_model_version v;
-	char *who_name = NULL, *who_email = NULL;
 	mlv_buf out = MLV_BUF_INIT;
-	int nargs, ret;
+	int ret;
 
-	nargs = mlv_parse_options(argc, argv, mlv_opts_deprecate, mlv_usage_deprecate);
-	if (nargs < 0)
-		return MLV_EXIT_USAGE;
-	if (nargs != 1) {
-		mlv_usage_print(stderr, mlv_usage_deprecate, mlv_opts_deprecate);
-		return MLV_EXIT_USAGE;
-	}
-	if ((ret = reg_resolve(ctx, argv[0], &v)) || (ret = reg_identity(ctx, &who_name, &who_email)))
+	if ((ret = reg_change_begin(&c, argc, argv, mlv_opts_deprecate, mlv_usage_deprecate, 1, 0, ctx, &opt_message)))
 		goto done;
-	memset(&a, 0, sizeof(a));
-	a.name = v.name;
-	a.version = v.version;
-	a.message = opt_message;
-	a.who.name = who_name;
-	a.who.email = who_email;
-	if (mlv_registry_deprecate(ctx->store, &a, &r)) {
+	if (mlv_registry_deprecate(ctx->store, &c.a, &r)) {
 		ret = mlv_die_lib();
 		goto done;
 	}
 	if (opt_json) {
 		mlv_buf_puts(&out, "{\"schema\":\"mlv.deprecate/1\",\"name\":");
-		mlv_buf_put_json_string(&out, v.name, strlen(v.name));
-		mlv_buf_printf(&out, ",\"version\":%u,\"recorded\":%s}\n", v.version, r.changed ? "true" : "false");
+		mlv_buf_put_json_string(&out, c.v.name, strlen(c.v.name));
+		mlv_buf_printf(&out, ",\"version\":%u,\"recorded\":%s}\n", c.v.version, r.changed ? "true" : "false");
 	} else if (r.changed) {
-		mlv_buf_printf(&out, "%s@%u deprecated\n", v.name, v.version);
+		mlv_buf_printf(&out, "%s@%u deprecated\n", c.v.name, c.v.version);
 	} else {
-		mlv_buf_printf(&out, "%s@%u was already deprecated\n", v.name, v.version);
+		mlv_buf_printf(&out, "%s@%u was already deprecated\n", c.v.name, c.v.version);
 	}
 	ret = reg_flush(&out);
 done:
 	mlv_buf_release(&out);
-	free(who_name);
-	free(who_email);
+	reg_change_release(&c);
 	return ret;
 }

@@ -59,3 +59,35 @@ int reg_flush(mlv_buf *b)
 	mlv_buf_release(b);
 	return rc ? MLV_EXIT_FATAL : MLV_EXIT_OK;
 }
+
+int reg_change_begin(struct reg_change *c, int argc, const char **argv, const struct mlv_option *opts,
+	const char *const *usage, int nargs, int spec_arg, struct mlv_ctx *ctx, const char *const *message)
+{
+	int n = mlv_parse_options(argc, argv, opts, usage), ret;
+	memset(c, 0, sizeof(*c));
+	if (n < 0)
+		return MLV_EXIT_USAGE;
+	if (n != nargs) {
+		mlv_usage_print(stderr, usage, opts);
+		return MLV_EXIT_USAGE;
+	}
+	if (spec_arg >= 0 && (ret = reg_resolve(ctx, argv[spec_arg], &c->v)))
+		return ret;
+	if ((ret = reg_identity(ctx, &c->who_name, &c->who_email)))
+		return ret;
+	if (spec_arg >= 0) {
+		c->a.name = c->v.name;
+		c->a.version = c->v.version;
+	}
+	c->a.message = *message; /* an option: read after parsing */
+	c->a.who.name = c->who_name;
+	c->a.who.email = c->who_email;
+	return 0;
+}
+
+void reg_change_release(struct reg_change *c)
+{
+	free(c->who_name);
+	free(c->who_email);
+	c->who_name = c->who_email = NULL;
+}

@@ -20,44 +20,31 @@ const char *const mlv_usage_unalias[] = {
 
 int cmd_unalias(int argc, const char **argv, struct mlv_ctx *ctx)
 {
-	mlv_reg_action a;
+	struct reg_change c;
 	mlv_reg_outcome r;
-	char *who_name = NULL, *who_email = NULL;
 	mlv_buf out = MLV_BUF_INIT;
-	int nargs, ret;
+	int ret;
 
-	nargs = mlv_parse_options(argc, argv, mlv_opts_unalias, mlv_usage_unalias);
-	if (nargs < 0)
-		return MLV_EXIT_USAGE;
-	if (nargs != 2) {
-		mlv_usage_print(stderr, mlv_usage_unalias, mlv_opts_unalias);
-		return MLV_EXIT_USAGE;
-	}
-	if ((ret = reg_identity(ctx, &who_name, &who_email)))
+	if ((ret = reg_change_begin(&c, argc, argv, mlv_opts_unalias, mlv_usage_unalias, 2, -1, ctx, &opt_message)))
 		goto done;
-	memset(&a, 0, sizeof(a));
-	a.name = argv[0];
-	a.alias = argv[1];
-	a.message = opt_message;
-	a.who.name = who_name;
-	a.who.email = who_email;
-	if (mlv_registry_unalias(ctx->store, &a, &r)) {
+	c.a.name = argv[0];
+	c.a.alias = argv[1];
+	if (mlv_registry_unalias(ctx->store, &c.a, &r)) {
 		ret = mlv_die_lib();
 		goto done;
 	}
 	if (opt_json) {
 		mlv_buf_puts(&out, "{\"schema\":\"mlv.unalias/1\",\"name\":");
-		mlv_buf_put_json_string(&out, a.name, strlen(a.name));
+		mlv_buf_put_json_string(&out, c.a.name, strlen(c.a.name));
 		mlv_buf_puts(&out, ",\"alias\":");
-		mlv_buf_put_json_string(&out, a.alias, strlen(a.alias));
+		mlv_buf_put_json_string(&out, c.a.alias, strlen(c.a.alias));
 		mlv_buf_printf(&out, ",\"from\":%u,\"seq\":%llu}\n", r.from, (unsigned long long)r.seq);
 	} else {
-		mlv_buf_printf(&out, "%s: removed (was %s@%u)\n", a.alias, a.name, r.from);
+		mlv_buf_printf(&out, "%s: removed (was %s@%u)\n", c.a.alias, c.a.name, r.from);
 	}
 	ret = reg_flush(&out);
 done:
 	mlv_buf_release(&out);
-	free(who_name);
-	free(who_email);
+	reg_change_release(&c);
 	return ret;
 }
