@@ -86,8 +86,8 @@ struct mlv_writer {
 	int fd;
 	mlv_buf tmppath;
 	uint64_t off;          /* logical end of the pack */
-	unsigned char *wbuf;
-	size_t wlen;
+	struct mlv__seqw pw;   /* the pack's writes (pw.mem NULL until the first pack) */
+	int direct;            /* a large file was stored: bypass the page cache */
 	int write_err;         /* sticky: once a write failed, commit refuses */
 	struct pchunk *chunks;
 	size_t nchunks, achunks;
@@ -167,37 +167,31 @@ static void cctx_put(struct cctx_stack *s, ZSTD_CCtx *c)
 	ZSTD_freeCCtx(c);
 }
 
-static int pack_flush(mlv_writer *w)
+static int pack_err(mlv_writer *w, int err)
 {
-	int err;
-	if (!w->wlen)
+	if (!err)
 		return 0;
-	err = mlv_io_write(w->fd, w->wbuf, w->wlen, "pack");
-	w->wlen = 0;
-	if (err) {
-		w->write_err = 1;
-		return mlv_error_set_errno(MLV_EIO, -err, "cannot write to the store");
-	}
-	return 0;
+	w->write_err = 1;
+	return err == -ENOMEM ? mlv_error_set(MLV_ENOMEM, "out of memory")
+			      : mlv_error_set_errno(MLV_EIO, -err, "cannot write to the store");
 }
+
+static int pack_flush(mlv_writer *w) { return pack_err(w, mlv__seqw_flush(&w->pw)); }
 
 static int pack_put(mlv_writer *w, const void *data, size_t len)
 {
-	int rc;
-	if (w->wlen + len > WBUF_SIZE && (rc = pack_flush(w)))
-		return rc;
-	if (len > WBUF_SIZE) {
-		int err = mlv_io_write(w->fd, data, len, "pack");
-		if (err) {
-			w->write_err = 1;
-			return mlv_error_set_errno(MLV_EIO, -err, "cannot write to the store");
-		}
-	} else {
-		memcpy(w->wbuf + w->wlen, data, len);
-		w->wlen += len;
-	}
-	w->off += len;
-	return 0;
+	int rc = pack_err(w, mlv__seqw_put(&w->pw, data, len));
+	if (!rc)
+		w->off += len;
+	return rc;
+}
+
+/* From now on the pack bypasses the page cache (see mlv__seqw). */
+static void pack_direct(mlv_writer *w)
+{
+	w->direct = 1;
+	if (w->fd >= 0)
+		mlv__seqw_direct(&w->pw);
 }
 
 static int pack_start(mlv_writer *w)
@@ -207,8 +201,6 @@ static int pack_start(mlv_writer *w)
 		return 0;
 	if (w->write_err)
 		return mlv_error_set(MLV_EIO, "cannot write to the store after an earlier failure");
-	if (!w->wbuf && !(w->wbuf = mlv__malloc(WBUF_SIZE)))
-		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	mlv_buf_clear(&w->tmppath);
 	if (mlv_buf_printf(&w->tmppath, "%s/pack-XXXXXX", w->st->tmpdir))
 		return MLV_ENOMEM;
@@ -217,6 +209,16 @@ static int pack_start(mlv_writer *w)
 		mlv_buf_clear(&w->tmppath);
 		return mlv_error_set_errno(MLV_EIO, errno, "cannot create a pack in '%s'", w->st->tmpdir);
 	}
+	mlv__seqw_release(&w->pw);
+	if (mlv__seqw_init(&w->pw, w->fd, WBUF_SIZE, "pack")) {
+		close(w->fd);
+		w->fd = -1;
+		unlink(w->tmppath.ptr);
+		mlv_buf_clear(&w->tmppath);
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	}
+	if (w->direct)
+		mlv__seqw_direct(&w->pw);
 	mlv__put_u32(head + 8, 1);
 	w->off = 0;
 	return pack_put(w, head, sizeof(head));
@@ -436,7 +438,7 @@ static int block_write(mlv_writer *w, struct block *b, mlv_oid **ids, size_t *ni
 			continue;
 		/* the pack is only started for something new: re-storing known data writes nothing */
 		if (!niov) {
-			if ((rc = pack_start(w)) || (rc = pack_flush(w)))
+			if ((rc = pack_start(w)))
 				goto done;
 			off0 = w->off;
 		}
@@ -460,14 +462,10 @@ static int block_write(mlv_writer *w, struct block *b, mlv_oid **ids, size_t *ni
 		w->stats.bytes_stored += MLV_ENTRY_HDRSZ + h.stored_len;
 	}
 	if (niov) {
-		int err = mlv_io_writev(w->fd, iov, (int)niov, total, "pack");
-		if (err) {
-			w->write_err = 1;
-			rc = mlv_error_set_errno(MLV_EIO, -err, "cannot write to the store");
+		if ((rc = pack_err(w, mlv__seqw_putv(&w->pw, iov, (int)niov, total))))
 			goto done;
-		}
 		/* Start writing back now, so the fsync at commit has little left to wait for. */
-		if (total >= (1u << 20))
+		if (total >= (1u << 20) && !w->pw.want_direct)
 			sync_file_range(w->fd, (off64_t)off0, (off64_t)total, SYNC_FILE_RANGE_WRITE);
 		w->off += total;
 	}
@@ -543,8 +541,13 @@ static int ingest(mlv_writer *w, mlv_oid *out, int fd, const unsigned char *mem,
 	mlv_hasher_final(w->whole, &oid); /* start from a clean state */
 	w->raw_streak = 0;
 	w->chunk_seq = 0;
+	if (fd >= 0)
+		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if ((rc = block_prepare(w, &blk[0], NULL, fd, mem, len, &memoff, 1, what)))
 		goto done;
+	/* a file larger than a block: its new chunks go to the disk past the page cache */
+	if (fd >= 0 && !blk[0].eof)
+		pack_direct(w);
 	block_submit(w, &blk[0]);
 	if (!blk[0].eof && (rc = block_prepare(w, &blk[1], &blk[0], fd, mem, len, &memoff, 0, what)))
 		goto done;
@@ -1240,7 +1243,7 @@ void mlv_writer_free(mlv_writer *w)
 		ZSTD_freeCCtx(w->cctxs.free[i]);
 	pthread_mutex_destroy(&w->cctxs.mu);
 	mlv_hasher_free(w->whole);
-	free(w->wbuf);
+	mlv__seqw_release(&w->pw);
 	for (int i = 0; i < 3; i++) {
 		free(w->blocks[i].buf);
 		free(w->blocks[i].tasks);
