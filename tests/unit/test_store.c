@@ -398,6 +398,28 @@ static void test_large_file(void)
 	mlv_store_free(st);
 	st = NULL;
 	CHECK(!mlv_oid_cmp(&a, &b));
+	/* from the middle of a descriptor: at an offset O_DIRECT can read from, and at one it cannot */
+	char *offsets = new_store("big-offsets");
+	for (off_t at = 8192; at <= 8192 + 1000; at += 1000) {
+		mlv_writer *w = NULL;
+		mlv_oid want, got;
+		mlv_hash_buf(&want, data + at, BIG_LEN - (size_t)at);
+		CHECK_OK(mlv_store_open(&st, offsets));
+		fd = open(big_file, O_RDONLY);
+		CHECK(fd >= 0 && lseek(fd, at, SEEK_SET) == at);
+		CHECK_OK(mlv_writer_new(&w, st));
+		CHECK_OK(mlv_writer_add_fd(w, &got, fd, MLV_OBJ_BLOB, big_file));
+		CHECK_OK(mlv_writer_commit(w));
+		CHECK(!mlv_oid_cmp(&got, &want));
+		/* left at the end, as reading it with read() would */
+		CHECK(lseek(fd, 0, SEEK_CUR) == (off_t)BIG_LEN);
+		mlv_writer_free(w);
+		close(fd);
+		CHECK_OK(mlv_object_verify(st, &got));
+		mlv_store_free(st);
+		st = NULL;
+	}
+	free(offsets);
 	char *pa = only_pack(direct), *pb = only_pack(buffered);
 	size_t la = 0, lb = 0;
 	unsigned char *ca = pa ? read_all(pa, &la) : NULL, *cb = pb ? read_all(pb, &lb) : NULL;
