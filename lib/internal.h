@@ -78,6 +78,12 @@ struct mlv__seqw {
 	const char *what;         /* for the injection log */
 	struct mlv__seqw_bg *bg;  /* the writing thread and its buffer, once direct */
 };
+/*
+ * Ask for huge pages under the whole 2 MiB pages of a large buffer: fewer TLB
+ * misses when it is hashed, cut and copied, and fewer pages to pin for
+ * O_DIRECT. A hint only.
+ */
+void mlv__huge_pages(void *p, size_t len);
 /* Start writing FD at its offset 0, with a buffer of CAP bytes (a multiple of MLV_SEQW_ALIGN). */
 int mlv__seqw_init(struct mlv__seqw *s, int fd, size_t cap, const char *what);
 /* Bypass the page cache from here on (best effort). */

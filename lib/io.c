@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include "mlv/io.h"
@@ -326,6 +327,19 @@ struct mlv__seqw_bg {
 	int undirect;             /* the file refused O_DIRECT: the thread turned it off */
 };
 
+void mlv__huge_pages(void *p, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+	uintptr_t start = ((uintptr_t)p + (2u << 20) - 1) & ~(uintptr_t)((2u << 20) - 1);
+	uintptr_t end = ((uintptr_t)p + len) & ~(uintptr_t)((2u << 20) - 1);
+	if (end > start)
+		madvise((void *)start, end - start, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)len;
+#endif
+}
+
 int mlv__seqw_init(struct mlv__seqw *s, int fd, size_t cap, const char *what)
 {
 	memset(s, 0, sizeof(*s));
@@ -335,6 +349,7 @@ int mlv__seqw_init(struct mlv__seqw *s, int fd, size_t cap, const char *what)
 		return -ENOMEM;
 	s->buf = s->mem + (MLV_SEQW_ALIGN - (uintptr_t)s->mem % MLV_SEQW_ALIGN) % MLV_SEQW_ALIGN;
 	s->cap = cap;
+	mlv__huge_pages(s->mem, cap + MLV_SEQW_ALIGN);
 	return 0;
 }
 
@@ -463,6 +478,7 @@ static void seqw_bg_start(struct mlv__seqw *s)
 		return;
 	}
 	bg->buf = bg->mem + (MLV_SEQW_ALIGN - (uintptr_t)bg->mem % MLV_SEQW_ALIGN) % MLV_SEQW_ALIGN;
+	mlv__huge_pages(bg->mem, s->cap + MLV_SEQW_ALIGN);
 	pthread_mutex_init(&bg->mu, NULL);
 	pthread_cond_init(&bg->cv, NULL);
 	s->bg = bg;

@@ -446,8 +446,11 @@ static void reader_close(struct reader *r)
  */
 static int block_start(struct block *b, const struct block *prev, int fd, struct reader *r)
 {
-	if (!b->buf && !(b->buf = mlv__malloc(MLV_CHUNK_MAX + READ_ALIGN + READ_BLOCK)))
-		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	if (!b->buf) {
+		if (!(b->buf = mlv__malloc(MLV_CHUNK_MAX + READ_ALIGN + READ_BLOCK)))
+			return mlv_error_set(MLV_ENOMEM, "out of memory");
+		mlv__huge_pages(b->buf, MLV_CHUNK_MAX + READ_ALIGN + READ_BLOCK);
+	}
 	b->rd = b->buf + MLV_CHUNK_MAX + (READ_ALIGN - (uintptr_t)(b->buf + MLV_CHUNK_MAX) % READ_ALIGN) % READ_ALIGN;
 	b->carry = prev ? prev->avail - prev->pos : 0;
 	if (b->carry)
