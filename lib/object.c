@@ -394,7 +394,7 @@ static int reader_open(struct reader *r, int fd)
 	r->fd = r->dfd = -1;
 	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || (at = lseek(fd, 0, SEEK_CUR)) < 0 || at % READ_ALIGN)
 		return 0;
-	/* the same open file, not the path again (which may name another file by now) */
+	/* the file FD has open, not its path again (which may name another file by now) */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	if ((r->dfd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC)) < 0)
 		return 0;

@@ -433,7 +433,9 @@ static void test_large_file(void)
 	char *path = new_store("big-faults");
 	long points = 0;
 	snprintf(log, sizeof(log), "%s/big-points.log", test_tmpdir());
-	CHECK(run_child(child_store_big, new_store("big-count"), 0, NULL, log) == 0);
+	char *count_path = new_store("big-count");
+	CHECK(run_child(child_store_big, count_path, 0, NULL, log) == 0);
+	free(count_path);
 	FILE *f = fopen(log, "r");
 	char line[512];
 	while (f && fgets(line, sizeof(line), f))
