@@ -27,6 +27,36 @@ static void gear_init(void)
 #define MASK_HARD (((UINT64_C(1) << (MLV_CHUNK_BITS + 2)) - 1) << (64 - (MLV_CHUNK_BITS + 2)))
 #define MASK_EASY (((UINT64_C(1) << (MLV_CHUNK_BITS - 2)) - 1) << (64 - (MLV_CHUNK_BITS - 2)))
 
+/*
+ * Roll the hash over P[*I..TO) and stop after the first byte where none of
+ * MASK's bits are set: returns 1 with *I past that byte, or 0 with *I == TO.
+ * Unrolled: one byte at a time, the loop's own bookkeeping costs as much as
+ * the hash (cutting is the one serial step when storing a large file).
+ */
+static inline int roll(const unsigned char *p, size_t *ip, size_t to, uint64_t *fpp, uint64_t mask)
+{
+	size_t i = *ip;
+	uint64_t fp = *fpp;
+#define ROLL_STEP(k)                                   \
+	fp = (fp << 1) + gear[p[i + (k)]];             \
+	if (!(fp & mask)) {                            \
+		*ip = i + (k) + 1;                     \
+		*fpp = fp;                             \
+		return 1;                              \
+	}
+	for (; i + 8 <= to; i += 8) {
+		ROLL_STEP(0) ROLL_STEP(1) ROLL_STEP(2) ROLL_STEP(3)
+		ROLL_STEP(4) ROLL_STEP(5) ROLL_STEP(6) ROLL_STEP(7)
+	}
+	for (; i < to; i++) {
+		ROLL_STEP(0)
+	}
+#undef ROLL_STEP
+	*ip = i;
+	*fpp = fp;
+	return 0;
+}
+
 size_t mlv__chunk_cut(const unsigned char *p, size_t len, int at_eof)
 {
 	size_t i, normal, end;
@@ -41,16 +71,8 @@ size_t mlv__chunk_cut(const unsigned char *p, size_t len, int at_eof)
 	i = MLV_CHUNK_MIN - 64;
 	for (; i < MLV_CHUNK_MIN; i++)
 		fp = (fp << 1) + gear[p[i]];
-	for (; i < normal; i++) {
-		fp = (fp << 1) + gear[p[i]];
-		if (!(fp & MASK_HARD))
-			return i + 1;
-	}
-	for (; i < end; i++) {
-		fp = (fp << 1) + gear[p[i]];
-		if (!(fp & MASK_EASY))
-			return i + 1;
-	}
+	if (roll(p, &i, normal, &fp, MASK_HARD) || roll(p, &i, end, &fp, MASK_EASY))
+		return i;
 	if (end == MLV_CHUNK_MAX || at_eof)
 		return end;
 	return 0;

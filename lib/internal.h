@@ -52,6 +52,50 @@ void mlv__iso_time(char out[32], int64_t ms);
  */
 size_t mlv__chunk_cut(const unsigned char *data, size_t len, int at_eof);
 
+/* ---- large files written front to back (io.c) ---- */
+
+/*
+ * A file written once, front to back, through a staging buffer. Once
+ * mlv__seqw_direct was called, whole aligned pieces of it go to the disk with
+ * O_DIRECT, from a thread of its own while the caller fills the next buffer:
+ * no copy into the page cache, whose freshly allocated pages are what writing
+ * a large file mostly costs (on a VM several times the copy itself), and the
+ * fsync at the end has only the metadata left to write. A file system that
+ * does not take O_DIRECT, or refuses a write with it, gets ordinary writes.
+ * Each write is an injection point (as mlv_io_write), counted on the
+ * caller's thread. Functions returning int return 0 or -errno; an error of
+ * the writing thread comes back from the next call.
+ */
+#define MLV_SEQW_ALIGN 4096
+struct iovec;
+struct mlv__seqw_bg;
+struct mlv__seqw {
+	int fd;
+	int want_direct, direct;
+	unsigned char *mem, *buf; /* buf: mem aligned to MLV_SEQW_ALIGN, cap bytes */
+	size_t cap, len;          /* len bytes wait in buf */
+	uint64_t pos;             /* bytes given to fd so far: its file offset */
+	const char *what;         /* for the injection log */
+	struct mlv__seqw_bg *bg;  /* the writing thread and its buffer, once direct */
+};
+/*
+ * Ask for huge pages under the whole 2 MiB pages of a large buffer: fewer TLB
+ * misses when it is hashed, cut and copied, and fewer pages to pin for
+ * O_DIRECT. A hint only.
+ */
+void mlv__huge_pages(void *p, size_t len);
+/* Start writing FD at its offset 0, with a buffer of CAP bytes (a multiple of MLV_SEQW_ALIGN). */
+int mlv__seqw_init(struct mlv__seqw *s, int fd, size_t cap, const char *what);
+/* Bypass the page cache from here on (best effort). */
+void mlv__seqw_direct(struct mlv__seqw *s);
+int mlv__seqw_put(struct mlv__seqw *s, const void *data, size_t len);
+/* Put the IOVCNT buffers (TOTAL bytes); without O_DIRECT one writev and no copy. */
+int mlv__seqw_putv(struct mlv__seqw *s, const struct iovec *iov, int iovcnt, size_t total);
+/* Write all that waits, and wait for it to be written. */
+int mlv__seqw_flush(struct mlv__seqw *s);
+/* Stop the thread (after waiting for its write) and free the buffers; S may be zeroed. */
+void mlv__seqw_release(struct mlv__seqw *s);
+
 /* ---- pack files (pack.c) ---- */
 
 #define MLV_PACK_MAGIC "MLVPACK1"

@@ -5,18 +5,21 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include "mlv/io.h"
 #include "mlv/error.h"
 #include "mlv/buf.h"
 #include "alloc.h"
+#include "internal.h"
 
 static struct {
 	int loaded;
@@ -309,4 +312,288 @@ done:
 		unlink(tmp.ptr);
 	mlv_buf_release(&tmp);
 	return rc;
+}
+
+/* ---- large files written front to back ---- */
+
+struct mlv__seqw_bg {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned char *mem, *buf; /* the other buffer */
+	const unsigned char *job; /* being written by the thread */
+	size_t job_len;
+	int busy, stop, err;
+	int undirect;             /* the file refused O_DIRECT: the thread turned it off */
+};
+
+void mlv__huge_pages(void *p, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+	uintptr_t start = ((uintptr_t)p + (2u << 20) - 1) & ~(uintptr_t)((2u << 20) - 1);
+	uintptr_t end = ((uintptr_t)p + len) & ~(uintptr_t)((2u << 20) - 1);
+	if (end > start)
+		madvise((void *)start, end - start, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)len;
+#endif
+}
+
+int mlv__seqw_init(struct mlv__seqw *s, int fd, size_t cap, const char *what)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = fd;
+	s->what = what;
+	if (!(s->mem = mlv__malloc(cap + MLV_SEQW_ALIGN)))
+		return -ENOMEM;
+	s->buf = s->mem + (MLV_SEQW_ALIGN - (uintptr_t)s->mem % MLV_SEQW_ALIGN) % MLV_SEQW_ALIGN;
+	s->cap = cap;
+	mlv__huge_pages(s->mem, cap + MLV_SEQW_ALIGN);
+	return 0;
+}
+
+/* Wait until the thread has written what it was given; its error, if any. */
+static int seqw_wait(struct mlv__seqw *s)
+{
+	struct mlv__seqw_bg *bg = s->bg;
+	int err;
+	if (!bg)
+		return 0;
+	pthread_mutex_lock(&bg->mu);
+	while (bg->busy)
+		pthread_cond_wait(&bg->cv, &bg->mu);
+	err = bg->err;
+	if (bg->undirect)
+		s->direct = s->want_direct = 0;
+	pthread_mutex_unlock(&bg->mu);
+	return err;
+}
+
+void mlv__seqw_release(struct mlv__seqw *s)
+{
+	struct mlv__seqw_bg *bg = s->bg;
+	if (bg) {
+		seqw_wait(s);
+		pthread_mutex_lock(&bg->mu);
+		bg->stop = 1;
+		pthread_cond_broadcast(&bg->cv);
+		pthread_mutex_unlock(&bg->mu);
+		pthread_join(bg->thread, NULL);
+		pthread_mutex_destroy(&bg->mu);
+		pthread_cond_destroy(&bg->cv);
+		free(bg->mem);
+		free(bg);
+		s->bg = NULL;
+	}
+	free(s->mem);
+	s->mem = s->buf = NULL;
+	s->cap = s->len = 0;
+}
+
+void mlv__seqw_direct(struct mlv__seqw *s) { s->want_direct = 1; }
+
+static int set_direct(int fd, int on)
+{
+	int fl = fcntl(fd, F_GETFL);
+	return fl < 0 || fcntl(fd, F_SETFL, on ? fl | O_DIRECT : fl & ~O_DIRECT) ? -1 : 0;
+}
+
+static int seqw_set_direct(struct mlv__seqw *s, int on)
+{
+	if (set_direct(s->fd, on))
+		return -1;
+	s->direct = on;
+	return 0;
+}
+
+/*
+ * Write N bytes at P to the file; a write refused with O_DIRECT (*DIRECT) is
+ * done again without it, and *DIRECT becomes 0.
+ */
+static int seqw_write_at(struct mlv__seqw *s, const unsigned char *p, size_t n, int *direct)
+{
+	while (n > 0) {
+		ssize_t k = write(s->fd, p, n > (size_t)INT_MAX ? (size_t)INT_MAX & ~(size_t)(MLV_SEQW_ALIGN - 1) : n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EINVAL && *direct) {
+				if (set_direct(s->fd, 0))
+					return -EINVAL;
+				*direct = 0;
+				continue;
+			}
+			return -errno;
+		}
+		p += k;
+		n -= (size_t)k;
+		s->pos += (uint64_t)k;
+	}
+	return 0;
+}
+
+/* The same on the caller's thread. */
+static int seqw_write(struct mlv__seqw *s, const unsigned char *p, size_t n)
+{
+	int direct = s->direct, err = seqw_write_at(s, p, n, &direct);
+	if (!direct && s->direct)
+		s->direct = s->want_direct = 0;
+	return err;
+}
+
+static void *seqw_thread(void *arg)
+{
+	struct mlv__seqw *s = arg;
+	struct mlv__seqw_bg *bg = s->bg;
+	pthread_mutex_lock(&bg->mu);
+	for (;;) {
+		while (!bg->busy && !bg->stop)
+			pthread_cond_wait(&bg->cv, &bg->mu);
+		if (!bg->busy)
+			break;
+		pthread_mutex_unlock(&bg->mu);
+		/* the caller touches neither the file nor pos while busy */
+		int direct = 1, err = seqw_write_at(s, bg->job, bg->job_len, &direct);
+		pthread_mutex_lock(&bg->mu);
+		if (!direct)
+			bg->undirect = 1;
+		if (err && !bg->err)
+			bg->err = err;
+		bg->busy = 0;
+		pthread_cond_broadcast(&bg->cv);
+	}
+	pthread_mutex_unlock(&bg->mu);
+	return NULL;
+}
+
+/* A thread to write with, and a second buffer to fill meanwhile (none: write here). */
+static void seqw_bg_start(struct mlv__seqw *s)
+{
+	struct mlv__seqw_bg *bg = mlv__calloc(1, sizeof(*bg));
+	if (!bg)
+		return;
+	if (!(bg->mem = mlv__malloc(s->cap + MLV_SEQW_ALIGN))) {
+		free(bg);
+		return;
+	}
+	bg->buf = bg->mem + (MLV_SEQW_ALIGN - (uintptr_t)bg->mem % MLV_SEQW_ALIGN) % MLV_SEQW_ALIGN;
+	mlv__huge_pages(bg->mem, s->cap + MLV_SEQW_ALIGN);
+	pthread_mutex_init(&bg->mu, NULL);
+	pthread_cond_init(&bg->cv, NULL);
+	s->bg = bg;
+	if (pthread_create(&bg->thread, NULL, seqw_thread, s)) {
+		s->bg = NULL;
+		pthread_mutex_destroy(&bg->mu);
+		pthread_cond_destroy(&bg->cv);
+		free(bg->mem);
+		free(bg);
+	}
+}
+
+/*
+ * Write what waits in the buffer: with O_DIRECT only its aligned part, by
+ * the thread, unless ALL (the rest moves to the front of the buffer); the
+ * tail of ALL without O_DIRECT.
+ */
+static int seqw_drain(struct mlv__seqw *s, int all)
+{
+	size_t n;
+	int err = mlv_io_point("write", s->what);
+	if (err)
+		return -err;
+	/* the file and pos are the thread's until it is done */
+	if ((err = seqw_wait(s)))
+		return err;
+	if (s->want_direct && !s->direct && s->pos % MLV_SEQW_ALIGN && s->len) {
+		/* O_DIRECT needs an aligned file offset: get there with an ordinary write */
+		n = MLV_SEQW_ALIGN - s->pos % MLV_SEQW_ALIGN;
+		if (n > s->len)
+			n = s->len;
+		if ((err = seqw_write(s, s->buf, n)))
+			return err;
+		memmove(s->buf, s->buf + n, s->len - n);
+		s->len -= n;
+	}
+	if (s->want_direct && !s->direct && s->pos % MLV_SEQW_ALIGN == 0 && seqw_set_direct(s, 1))
+		s->want_direct = 0;
+	n = s->direct ? s->len & ~(size_t)(MLV_SEQW_ALIGN - 1) : s->len;
+	if (n && s->direct && !all && !s->bg)
+		seqw_bg_start(s);
+	if (n && s->direct && !all && s->bg) {
+		/* the thread writes this buffer while the caller fills the other */
+		struct mlv__seqw_bg *bg = s->bg;
+		unsigned char *full = s->buf, *fullmem = s->mem;
+		memcpy(bg->buf, s->buf + n, s->len - n);
+		s->len -= n;
+		s->buf = bg->buf;
+		s->mem = bg->mem;
+		pthread_mutex_lock(&bg->mu);
+		bg->buf = full;
+		bg->mem = fullmem;
+		bg->job = full;
+		bg->job_len = n;
+		bg->busy = 1;
+		pthread_cond_broadcast(&bg->cv);
+		pthread_mutex_unlock(&bg->mu);
+		return 0;
+	}
+	if (n && (err = seqw_write(s, s->buf, n)))
+		return err;
+	memmove(s->buf, s->buf + n, s->len - n);
+	s->len -= n;
+	if (all && s->len) {
+		if (s->direct && seqw_set_direct(s, 0))
+			return -errno;
+		if ((err = seqw_write(s, s->buf, s->len)))
+			return err;
+		s->len = 0;
+	}
+	return 0;
+}
+
+int mlv__seqw_put(struct mlv__seqw *s, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	int err;
+	if (!s->want_direct && !s->direct && len >= s->cap) {
+		/* large and buffered: no copy */
+		if ((err = mlv__seqw_flush(s)))
+			return err;
+		if ((err = mlv_io_point("write", s->what)))
+			return -err;
+		return seqw_write(s, p, len);
+	}
+	while (len > 0) {
+		size_t k = s->cap - s->len < len ? s->cap - s->len : len;
+		memcpy(s->buf + s->len, p, k);
+		s->len += k;
+		p += k;
+		len -= k;
+		if (s->len == s->cap && (err = seqw_drain(s, 0)))
+			return err;
+	}
+	return 0;
+}
+
+int mlv__seqw_putv(struct mlv__seqw *s, const struct iovec *iov, int iovcnt, size_t total)
+{
+	int err;
+	if (s->want_direct || s->direct) {
+		for (int i = 0; i < iovcnt; i++)
+			if ((err = mlv__seqw_put(s, iov[i].iov_base, iov[i].iov_len)))
+				return err;
+		return 0;
+	}
+	if ((err = mlv__seqw_flush(s)) || (err = mlv_io_writev(s->fd, iov, iovcnt, total, s->what)))
+		return err;
+	s->pos += total;
+	return 0;
+}
+
+int mlv__seqw_flush(struct mlv__seqw *s)
+{
+	int err = s->len ? seqw_drain(s, 1) : 0;
+	int werr = seqw_wait(s);
+	return err ? err : werr;
 }

@@ -64,8 +64,12 @@ struct cctx_stack {
 /* A block of input in flight: read and cut, hashed by the pool, then written. */
 struct block {
 	struct mlv_writer *w;
-	unsigned char *buf;             /* READ_BLOCK + MLV_CHUNK_MAX bytes, for input from a file */
-	const unsigned char *data;      /* the bytes cut: buf, or the caller's memory */
+	unsigned char *buf;             /* for input from a file: room for the carry, then ... */
+	unsigned char *rd;              /* ... READ_BLOCK bytes, aligned for O_DIRECT */
+	size_t carry;                   /* bytes before rd: the last block's uncut tail */
+	ssize_t got;                    /* what the read into rd gave: bytes or -errno */
+	int pending;                    /* that read is the reader thread's */
+	const unsigned char *data;      /* the bytes cut: rd - carry, or the caller's memory */
 	size_t avail, pos;              /* bytes at data; how far they were cut */
 	const unsigned char *hash_data; /* the new bytes, for the whole-object hash */
 	size_t hash_len;
@@ -86,8 +90,8 @@ struct mlv_writer {
 	int fd;
 	mlv_buf tmppath;
 	uint64_t off;          /* logical end of the pack */
-	unsigned char *wbuf;
-	size_t wlen;
+	struct mlv__seqw pw;   /* the pack's writes (pw.mem NULL until the first pack) */
+	int direct;            /* a large file was stored: bypass the page cache */
 	int write_err;         /* sticky: once a write failed, commit refuses */
 	struct pchunk *chunks;
 	size_t nchunks, achunks;
@@ -167,37 +171,31 @@ static void cctx_put(struct cctx_stack *s, ZSTD_CCtx *c)
 	ZSTD_freeCCtx(c);
 }
 
-static int pack_flush(mlv_writer *w)
+static int pack_err(mlv_writer *w, int err)
 {
-	int err;
-	if (!w->wlen)
+	if (!err)
 		return 0;
-	err = mlv_io_write(w->fd, w->wbuf, w->wlen, "pack");
-	w->wlen = 0;
-	if (err) {
-		w->write_err = 1;
-		return mlv_error_set_errno(MLV_EIO, -err, "cannot write to the store");
-	}
-	return 0;
+	w->write_err = 1;
+	return err == -ENOMEM ? mlv_error_set(MLV_ENOMEM, "out of memory")
+			      : mlv_error_set_errno(MLV_EIO, -err, "cannot write to the store");
 }
+
+static int pack_flush(mlv_writer *w) { return pack_err(w, mlv__seqw_flush(&w->pw)); }
 
 static int pack_put(mlv_writer *w, const void *data, size_t len)
 {
-	int rc;
-	if (w->wlen + len > WBUF_SIZE && (rc = pack_flush(w)))
-		return rc;
-	if (len > WBUF_SIZE) {
-		int err = mlv_io_write(w->fd, data, len, "pack");
-		if (err) {
-			w->write_err = 1;
-			return mlv_error_set_errno(MLV_EIO, -err, "cannot write to the store");
-		}
-	} else {
-		memcpy(w->wbuf + w->wlen, data, len);
-		w->wlen += len;
-	}
-	w->off += len;
-	return 0;
+	int rc = pack_err(w, mlv__seqw_put(&w->pw, data, len));
+	if (!rc)
+		w->off += len;
+	return rc;
+}
+
+/* From now on the pack bypasses the page cache (see mlv__seqw). */
+static void pack_direct(mlv_writer *w)
+{
+	w->direct = 1;
+	if (w->fd >= 0)
+		mlv__seqw_direct(&w->pw);
 }
 
 static int pack_start(mlv_writer *w)
@@ -207,8 +205,6 @@ static int pack_start(mlv_writer *w)
 		return 0;
 	if (w->write_err)
 		return mlv_error_set(MLV_EIO, "cannot write to the store after an earlier failure");
-	if (!w->wbuf && !(w->wbuf = mlv__malloc(WBUF_SIZE)))
-		return mlv_error_set(MLV_ENOMEM, "out of memory");
 	mlv_buf_clear(&w->tmppath);
 	if (mlv_buf_printf(&w->tmppath, "%s/pack-XXXXXX", w->st->tmpdir))
 		return MLV_ENOMEM;
@@ -217,6 +213,16 @@ static int pack_start(mlv_writer *w)
 		mlv_buf_clear(&w->tmppath);
 		return mlv_error_set_errno(MLV_EIO, errno, "cannot create a pack in '%s'", w->st->tmpdir);
 	}
+	mlv__seqw_release(&w->pw);
+	if (mlv__seqw_init(&w->pw, w->fd, WBUF_SIZE, "pack")) {
+		close(w->fd);
+		w->fd = -1;
+		unlink(w->tmppath.ptr);
+		mlv_buf_clear(&w->tmppath);
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	}
+	if (w->direct)
+		mlv__seqw_direct(&w->pw);
 	mlv__put_u32(head + 8, 1);
 	w->off = 0;
 	return pack_put(w, head, sizeof(head));
@@ -312,30 +318,181 @@ static int grow_array(void **arr, size_t *alloc, size_t need, size_t elem)
 }
 
 /*
- * Fill block B: the unfinished tail of PREV (the chunk not yet cut), then the
- * next READ_BLOCK bytes of FD (or the rest of MEM), cut into chunk tasks.
+ * A large regular file is read past the page cache too: through a second
+ * descriptor of it opened with O_DIRECT, one block ahead, by a thread of its
+ * own. The kernel then neither copies the data out of the page cache nor
+ * fills the cache with a file read once, and the read overlaps the hashing
+ * and writing of the blocks before. A read O_DIRECT refuses is done through
+ * the caller's descriptor instead.
  */
-static int block_prepare(mlv_writer *w, struct block *b, const struct block *prev, int fd,
-	const unsigned char *mem, size_t len, size_t *memoff, int first, const char *what)
+struct reader {
+	int fd, dfd;            /* the caller's descriptor, and the O_DIRECT one */
+	uint64_t off;           /* the file offset of the next read */
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int busy, stop;
+	struct block *b;        /* being read */
+};
+
+#define READ_ALIGN 4096
+
+static ssize_t reader_pread(struct reader *r, unsigned char *dst, size_t len, uint64_t off)
 {
-	size_t carry = prev ? prev->avail - prev->pos : 0, got, need = 0, pos = 0;
+	size_t got = 0;
+	while (got < len) {
+		int direct = r->dfd >= 0 && (off + got) % READ_ALIGN == 0 && (len - got) % READ_ALIGN == 0 &&
+			     (uintptr_t)(dst + got) % READ_ALIGN == 0;
+		ssize_t n = pread(direct ? r->dfd : r->fd, dst + got, len - got, (off_t)(off + got));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EINVAL && direct) {
+				close(r->dfd);
+				r->dfd = -1;
+				continue;
+			}
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		while (!r->busy && !r->stop)
+			pthread_cond_wait(&r->cv, &r->mu);
+		if (!r->busy)
+			break;
+		struct block *b = r->b;
+		pthread_mutex_unlock(&r->mu);
+		/* the caller touches neither the block nor the reader until it is done */
+		b->got = reader_pread(r, b->rd, READ_BLOCK, r->off);
+		if (b->got > 0)
+			r->off += (uint64_t)b->got;
+		pthread_mutex_lock(&r->mu);
+		r->busy = 0;
+		pthread_cond_broadcast(&r->cv);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+/* Read FD (a regular file, at a block-aligned offset) past the page cache from here on, if it can be. */
+static int reader_open(struct reader *r, int fd)
+{
+	struct stat sb;
+	char path[64];
+	off_t at;
+	memset(r, 0, sizeof(*r));
+	r->fd = r->dfd = -1;
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || (at = lseek(fd, 0, SEEK_CUR)) < 0 || at % READ_ALIGN)
+		return 0;
+	/* the file FD has open, not its path again (which may name another file by now) */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if ((r->dfd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC)) < 0)
+		return 0;
+	r->fd = fd;
+	r->off = (uint64_t)at;
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	if (pthread_create(&r->thread, NULL, reader_main, r)) {
+		pthread_mutex_destroy(&r->mu);
+		pthread_cond_destroy(&r->cv);
+		close(r->dfd);
+		r->fd = r->dfd = -1;
+		return 0;
+	}
+	return 1;
+}
+
+static void reader_wait(struct reader *r)
+{
+	pthread_mutex_lock(&r->mu);
+	while (r->busy)
+		pthread_cond_wait(&r->cv, &r->mu);
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* Stop the thread; the caller's descriptor is left where reading it all with read() would have. */
+static void reader_close(struct reader *r)
+{
+	if (r->fd < 0)
+		return;
+	reader_wait(r);
+	pthread_mutex_lock(&r->mu);
+	r->stop = 1;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	pthread_join(r->thread, NULL);
+	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->cv);
+	if (r->dfd >= 0)
+		close(r->dfd);
+	lseek(r->fd, (off_t)r->off, SEEK_SET);
+	r->fd = r->dfd = -1;
+}
+
+/*
+ * Start filling block B from FD: the unfinished tail of PREV (the chunk not
+ * yet cut) goes in front, and the next READ_BLOCK bytes are read behind it,
+ * by the reader thread when R is open (block_finish waits for it).
+ */
+static int block_start(struct block *b, const struct block *prev, int fd, struct reader *r)
+{
+	if (!b->buf) {
+		if (!(b->buf = mlv__malloc(MLV_CHUNK_MAX + READ_ALIGN + READ_BLOCK)))
+			return mlv_error_set(MLV_ENOMEM, "out of memory");
+		mlv__huge_pages(b->buf, MLV_CHUNK_MAX + READ_ALIGN + READ_BLOCK);
+	}
+	b->rd = b->buf + MLV_CHUNK_MAX + (READ_ALIGN - (uintptr_t)(b->buf + MLV_CHUNK_MAX) % READ_ALIGN) % READ_ALIGN;
+	b->carry = prev ? prev->avail - prev->pos : 0;
+	if (b->carry)
+		memcpy(b->rd - b->carry, prev->data + prev->pos, b->carry);
+	if (r && r->fd >= 0) {
+		pthread_mutex_lock(&r->mu);
+		r->b = b;
+		r->busy = 1;
+		b->pending = 1;
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+	} else {
+		b->got = mlv_io_read_full(fd, b->rd, READ_BLOCK);
+	}
+	return 0;
+}
+
+/*
+ * Finish filling block B (started by block_start when FD >= 0, else the rest
+ * of MEM after the tail of PREV) and cut it into chunk tasks.
+ */
+static int block_finish(mlv_writer *w, struct block *b, const struct block *prev, int fd,
+	const unsigned char *mem, size_t len, size_t *memoff, int first, const char *what, struct reader *r)
+{
+	size_t carry, got, need = 0, pos = 0;
 	b->w = w;
 	b->ntasks = 0;
 	b->pos = 0;
 	if (fd >= 0) {
-		ssize_t n;
-		if (!b->buf && !(b->buf = mlv__malloc(READ_BLOCK + MLV_CHUNK_MAX)))
-			return mlv_error_set(MLV_ENOMEM, "out of memory");
-		if (carry)
-			memcpy(b->buf, prev->data + prev->pos, carry);
-		n = mlv_io_read_full(fd, b->buf + carry, READ_BLOCK);
-		if (n < 0)
-			return mlv_error_set_errno(MLV_EIO, (int)-n, "cannot read '%s'", what);
-		got = (size_t)n;
+		if (b->pending) {
+			reader_wait(r);
+			b->pending = 0;
+		}
+		if (b->got < 0)
+			return mlv_error_set_errno(MLV_EIO, (int)-b->got, "cannot read '%s'", what);
+		carry = b->carry;
+		got = (size_t)b->got;
 		b->eof = got < READ_BLOCK;
-		b->data = b->buf;
+		b->data = b->rd - carry;
 	} else {
 		/* Memory needs no copying: the block is the rest of it. */
+		carry = prev ? prev->avail - prev->pos : 0;
 		got = len - *memoff;
 		b->eof = 1;
 		b->data = mem + *memoff - carry;
@@ -436,7 +593,7 @@ static int block_write(mlv_writer *w, struct block *b, mlv_oid **ids, size_t *ni
 			continue;
 		/* the pack is only started for something new: re-storing known data writes nothing */
 		if (!niov) {
-			if ((rc = pack_start(w)) || (rc = pack_flush(w)))
+			if ((rc = pack_start(w)))
 				goto done;
 			off0 = w->off;
 		}
@@ -460,14 +617,10 @@ static int block_write(mlv_writer *w, struct block *b, mlv_oid **ids, size_t *ni
 		w->stats.bytes_stored += MLV_ENTRY_HDRSZ + h.stored_len;
 	}
 	if (niov) {
-		int err = mlv_io_writev(w->fd, iov, (int)niov, total, "pack");
-		if (err) {
-			w->write_err = 1;
-			rc = mlv_error_set_errno(MLV_EIO, -err, "cannot write to the store");
+		if ((rc = pack_err(w, mlv__seqw_putv(&w->pw, iov, (int)niov, total))))
 			goto done;
-		}
 		/* Start writing back now, so the fsync at commit has little left to wait for. */
-		if (total >= (1u << 20))
+		if (total >= (1u << 20) && !w->pw.want_direct)
 			sync_file_range(w->fd, (off64_t)off0, (off64_t)total, SYNC_FILE_RANGE_WRITE);
 		w->off += total;
 	}
@@ -539,14 +692,27 @@ static int ingest(mlv_writer *w, mlv_oid *out, int fd, const unsigned char *mem,
 	uint64_t total = 0;
 	int rc = 0, hashed = 0, cur = 0;
 	mlv_oid oid;
+	struct reader rd = { .fd = -1, .dfd = -1 };
 
 	mlv_hasher_final(w->whole, &oid); /* start from a clean state */
 	w->raw_streak = 0;
 	w->chunk_seq = 0;
-	if ((rc = block_prepare(w, &blk[0], NULL, fd, mem, len, &memoff, 1, what)))
+	if (fd >= 0 && (rc = block_start(&blk[0], NULL, fd, NULL)))
 		goto done;
+	if ((rc = block_finish(w, &blk[0], NULL, fd, mem, len, &memoff, 1, what, NULL)))
+		goto done;
+	/* a file larger than a block: read and written past the page cache from here on */
+	if (fd >= 0 && !blk[0].eof) {
+		pack_direct(w);
+		if (!reader_open(&rd, fd))
+			posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	}
 	block_submit(w, &blk[0]);
-	if (!blk[0].eof && (rc = block_prepare(w, &blk[1], &blk[0], fd, mem, len, &memoff, 0, what)))
+	if (!blk[0].eof && ((rc = block_start(&blk[1], &blk[0], fd, &rd)) ||
+			    (rc = block_finish(w, &blk[1], &blk[0], fd, mem, len, &memoff, 0, what, &rd))))
+		goto done;
+	/* one block ahead: the reader fills the third while the first two are worked on */
+	if (!blk[0].eof && !blk[1].eof && (rc = block_start(&blk[2], &blk[1], fd, &rd)))
 		goto done;
 	block_wait(w, &blk[0]);
 	for (;;) {
@@ -560,9 +726,14 @@ static int ingest(mlv_writer *w, mlv_oid *out, int fd, const unsigned char *mem,
 			goto done;
 		if (w->progress)
 			w->progress(w->progress_payload, w->stats.bytes_in + total);
-		if (has_next && !next->eof &&
-		    (rc = block_prepare(w, &blk[(cur + 2) % 3], next, fd, mem, len, &memoff, 0, what)))
-			goto done;
+		if (has_next && !next->eof) {
+			struct block *after = &blk[(cur + 2) % 3];
+			if ((rc = block_finish(w, after, next, fd, mem, len, &memoff, 0, what, &rd)))
+				goto done;
+			/* B is written: its buffer takes the block after that */
+			if (!after->eof && (rc = block_start(b, after, fd, &rd)))
+				goto done;
+		}
 		if (!has_next)
 			break;
 		block_wait(w, next);
@@ -580,9 +751,12 @@ static int ingest(mlv_writer *w, mlv_oid *out, int fd, const unsigned char *mem,
 		goto done;
 	*out = oid;
 done:
-	/* never leave the pool working on buffers we are about to reuse */
+	/* never leave the pool or the reader working on buffers we are about to reuse */
 	for (int i = 0; i < 3; i++)
 		block_wait(w, &blk[i]);
+	reader_close(&rd);
+	for (int i = 0; i < 3; i++)
+		blk[i].pending = 0;
 	free(ids);
 	return rc;
 }
@@ -1240,7 +1414,7 @@ void mlv_writer_free(mlv_writer *w)
 		ZSTD_freeCCtx(w->cctxs.free[i]);
 	pthread_mutex_destroy(&w->cctxs.mu);
 	mlv_hasher_free(w->whole);
-	free(w->wbuf);
+	mlv__seqw_release(&w->pw);
 	for (int i = 0; i < 3; i++) {
 		free(w->blocks[i].buf);
 		free(w->blocks[i].tasks);

@@ -1296,22 +1296,33 @@ struct co {
 struct fd_sink {
 	int fd;
 	const char *what;
-	int err;
+	struct mlv__seqw *big; /* a large file's writes, else NULL */
 };
 
 static int fd_sink(void *payload, const void *data, size_t len)
 {
 	struct fd_sink *s = payload;
-	int err = mlv_io_write(s->fd, data, len, s->what);
-	if (err) {
-		s->err = -err;
+	int err = s->big ? mlv__seqw_put(s->big, data, len) : mlv_io_write(s->fd, data, len, s->what);
+	if (err == -ENOMEM)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	if (err)
 		return mlv_error_set_errno(MLV_EIO, -err, "cannot write '%s'", s->what);
-	}
 	return 0;
 }
 
-/* Write object OID as NAME in DFD: a temporary file beside it, verified, fsynced, renamed over. */
-static int write_object(struct co *c, int dfd, const char *name, const char *relpath, const mlv_oid *oid, uint32_t mode)
+/*
+ * Files from this size on are written past the page cache (see mlv__seqw),
+ * through a buffer of BIG_BUF bytes.
+ */
+#define BIG_FILE (8u << 20)
+#define BIG_BUF (8u << 20)
+
+/*
+ * Write object OID (SIZE bytes) as NAME in DFD: a temporary file beside it,
+ * verified, fsynced, renamed over.
+ */
+static int write_object(struct co *c, int dfd, const char *name, const char *relpath, const mlv_oid *oid,
+	uint32_t mode, uint64_t size)
 {
 	char tmp[64];
 	unsigned char rnd[4];
@@ -1343,9 +1354,23 @@ link_done:
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode == MLV_MODE_EXEC ? 0755 : 0644);
 	if (fd < 0)
 		return mlv_error_set_errno(MLV_EIO, errno, "cannot write '%s'", relpath);
-	struct fd_sink s = { fd, relpath, 0 };
+	struct fd_sink s = { fd, relpath, NULL };
+	struct mlv__seqw big;
+	memset(&big, 0, sizeof(big));
+	if (size >= BIG_FILE) {
+		if (mlv__seqw_init(&big, fd, BIG_BUF, relpath)) {
+			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+			goto fail;
+		}
+		mlv__seqw_direct(&big);
+		s.big = &big;
+	}
 	/* the temporary file is renamed into place only once the whole object verified */
-	if ((rc = mlv_object_read_private(c->wt->st, oid, fd_sink, &s)))
+	rc = mlv_object_read_private(c->wt->st, oid, fd_sink, &s);
+	if (!rc && s.big && (err = mlv__seqw_flush(s.big)))
+		rc = mlv_error_set_errno(MLV_EIO, -err, "cannot write '%s'", relpath);
+	mlv__seqw_release(&big);
+	if (rc)
 		goto fail;
 	if ((err = mlv_io_fsync(fd, relpath))) {
 		rc = mlv_error_set_errno(MLV_EIO, -err, "cannot write '%s'", relpath);
@@ -1613,7 +1638,7 @@ tree_done:
 		if (!replaceable(c, dfd, name, relpath, &sb))
 			return c->fn(c->payload, relpath, MLV_CHECKOUT_CONFLICT);
 	}
-	if (!c->dry && (rc = write_object(c, dfd, name, relpath, oid, mode)))
+	if (!c->dry && (rc = write_object(c, dfd, name, relpath, oid, mode, info.size)))
 		return rc;
 	return c->fn(c->payload, relpath, MLV_CHECKOUT_WRITTEN);
 }

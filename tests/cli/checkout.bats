@@ -474,6 +474,52 @@ reset_to_v2() {
 	assert_fsck_clean
 }
 
+@test "checkout: a file of several MiB (written past the page cache): same bytes; ENOSPC or a kill at each write leaves the old file" {
+	repo_init
+	printf '/big.v*\n/points\n' >>.git/info/exclude
+	noise 9000000 >big
+	printf 'a,b\n%.0s1,2\n' $(seq 1 200000) >>big   # random, then compressible chunks
+	mlv track -q big
+	commit_pointers v1
+	cp big big.v1
+	printf 'old\n' >big
+	mlv track -q big
+	commit_pointers v2
+	cp big big.v2
+	git checkout -q HEAD~1 -- big.mlv
+	MLV_FAULT_LOG="$PWD/points" mlv checkout -q big
+	cmp big big.v1
+	[ "$(stat -c %a big)" = 644 ]
+	cp big.v2 big
+	npoints=$(wc -l <points)
+	[ "$npoints" -gt 3 ]
+	for n in $(seq 1 "$npoints"); do
+		point=$(sed -n "${n}p" points)
+		for how in ENOSPC kill; do
+			cp big.v2 big
+			if [ $how = ENOSPC ]; then
+				run --separate-stderr env MLV_FAULT_AT="$n" MLV_FAULT_ERRNO=ENOSPC mlv checkout -f big
+			else
+				run --separate-stderr env MLV_FAULT_AT="$n" mlv checkout -f big
+			fi
+			case "$point" in
+			"$n commit index") [ "$status" -eq 0 ] || [ "$status" -eq 137 ] ;;
+			*"rename big") [ $how = kill ] && [ "$status" -eq 137 ] ||
+				[[ "$status" -eq 128 && "$stderr" == "mlv: error: cannot write 'big': no space left on device" ]] ;;
+			*) [ "$how" = kill ] && [ "$status" -eq 137 ] ||
+				[[ "$status" -eq 128 && "$stderr" == "mlv: error: cannot write 'big': no space left on device" ]] ;;
+			esac || { echo "$how at $n/$npoints ($point): exit $status, stderr '$stderr'" >&2; return 1; }
+			cmp -s big big.v1 || cmp -s big big.v2 || { echo "$how at $n ($point): big is neither old nor new" >&2; return 1; }
+			[ $how = kill ] || [ -z "$(temp_files)" ] || { echo "at $n ($point): temp files left: $(temp_files)" >&2; return 1; }
+			find . -path ./.git -prune -o -name '.mlv-tmp-*' -exec rm -f {} +
+		done
+	done
+	run mlv checkout -f big
+	assert_status 0
+	cmp big big.v1
+	assert_fsck_clean
+}
+
 @test "checkout: killed at every write step, each file is old or new and the next checkout works" {
 	setup_versions
 	git checkout -q HEAD~1 -- x.csv.mlv data.mlv

@@ -318,6 +318,162 @@ static void test_faults(void)
 	free(count_path);
 }
 
+/*
+ * A file larger than a read block is written to the pack past the page cache
+ * (O_DIRECT, by a thread of its own): the pack must be byte for byte the one
+ * the buffered path writes for the same bytes, and a failure or a kill at any
+ * of its writes must leave nothing visible.
+ */
+#define BIG_LEN ((12u << 20) + 12345)
+static char big_file[4300];
+
+static unsigned char *big_data(void)
+{
+	unsigned char *data = malloc(BIG_LEN);
+	char *text = csv_text(BIG_LEN / 2, 9);
+	test_random(data, BIG_LEN, 17);
+	memcpy(data + BIG_LEN / 4, text, BIG_LEN / 2); /* raw, then compressed, then raw chunks */
+	free(text);
+	return data;
+}
+
+static int store_file(mlv_store *st, mlv_oid *out, const char *file)
+{
+	mlv_writer *w = NULL;
+	int fd = open(file, O_RDONLY), rc;
+	if (fd < 0)
+		return -1;
+	rc = mlv_writer_new(&w, st);
+	if (!rc)
+		rc = mlv_writer_add_fd(w, out, fd, MLV_OBJ_BLOB, file);
+	if (!rc)
+		rc = mlv_writer_commit(w);
+	mlv_writer_free(w);
+	close(fd);
+	return rc;
+}
+
+static void child_store_big(const char *path)
+{
+	mlv_store *st;
+	mlv_oid id;
+	if (mlv_store_open(&st, path))
+		_exit(3);
+	int rc = store_file(st, &id, big_file);
+	mlv_store_free(st);
+	_exit(rc ? 1 : 0);
+}
+
+static unsigned char *read_all(const char *file, size_t *len)
+{
+	struct stat sb;
+	int fd = open(file, O_RDONLY);
+	unsigned char *p = NULL;
+	if (fd >= 0 && fstat(fd, &sb) == 0 && (p = malloc((size_t)sb.st_size + 1)))
+		*len = mlv_io_pread_full(fd, p, (size_t)sb.st_size, 0) == (ssize_t)sb.st_size ? (size_t)sb.st_size : 0;
+	if (fd >= 0)
+		close(fd);
+	return p;
+}
+
+static void test_large_file(void)
+{
+	char *direct = new_store("big-direct"), *buffered = new_store("big-buffered"), log[4300];
+	unsigned char *data = big_data();
+	mlv_store *st = NULL;
+	mlv_oid a, b;
+	mlv_buf back = MLV_BUF_INIT;
+	snprintf(big_file, sizeof(big_file), "%s/big.bin", test_tmpdir());
+	int fd = open(big_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0 && write(fd, data, BIG_LEN) == (ssize_t)BIG_LEN);
+	close(fd);
+	CHECK_OK(mlv_store_open(&st, direct));
+	CHECK_OK(store_file(st, &a, big_file));
+	CHECK_OK(mlv_object_read_buf(st, &a, &back, UINT64_MAX));
+	CHECK(back.size == BIG_LEN && !memcmp(back.ptr, data, BIG_LEN));
+	CHECK(fsck_problems(st, 1) == 0);
+	mlv_store_free(st);
+	CHECK_OK(mlv_store_open(&st, buffered));
+	CHECK_OK(store_buf(st, &b, data, BIG_LEN, NULL));
+	mlv_store_free(st);
+	st = NULL;
+	CHECK(!mlv_oid_cmp(&a, &b));
+	/* from the middle of a descriptor: at an offset O_DIRECT can read from, and at one it cannot */
+	char *offsets = new_store("big-offsets");
+	for (off_t at = 8192; at <= 8192 + 1000; at += 1000) {
+		mlv_writer *w = NULL;
+		mlv_oid want, got;
+		mlv_hash_buf(&want, data + at, BIG_LEN - (size_t)at);
+		CHECK_OK(mlv_store_open(&st, offsets));
+		fd = open(big_file, O_RDONLY);
+		CHECK(fd >= 0 && lseek(fd, at, SEEK_SET) == at);
+		CHECK_OK(mlv_writer_new(&w, st));
+		CHECK_OK(mlv_writer_add_fd(w, &got, fd, MLV_OBJ_BLOB, big_file));
+		CHECK_OK(mlv_writer_commit(w));
+		CHECK(!mlv_oid_cmp(&got, &want));
+		/* left at the end, as reading it with read() would */
+		CHECK(lseek(fd, 0, SEEK_CUR) == (off_t)BIG_LEN);
+		mlv_writer_free(w);
+		close(fd);
+		CHECK_OK(mlv_object_verify(st, &got));
+		mlv_store_free(st);
+		st = NULL;
+	}
+	free(offsets);
+	char *pa = only_pack(direct), *pb = only_pack(buffered);
+	size_t la = 0, lb = 0;
+	unsigned char *ca = pa ? read_all(pa, &la) : NULL, *cb = pb ? read_all(pb, &lb) : NULL;
+	CHECK(ca && cb && la > BIG_LEN / 2 && la < BIG_LEN && la == lb && !memcmp(ca, cb, la));
+	free(ca);
+	free(cb);
+	free(pa);
+	free(pb);
+
+	/* every injection point of storing it: a clean failure or whole-or-nothing */
+	char *path = new_store("big-faults");
+	long points = 0;
+	snprintf(log, sizeof(log), "%s/big-points.log", test_tmpdir());
+	char *count_path = new_store("big-count");
+	CHECK(run_child(child_store_big, count_path, 0, NULL, log) == 0);
+	free(count_path);
+	FILE *f = fopen(log, "r");
+	char line[512];
+	while (f && fgets(line, sizeof(line), f))
+		points++;
+	if (f)
+		fclose(f);
+	fprintf(stderr, "storing a %u-byte file passes %ld injection points\n", BIG_LEN, points);
+	CHECK(points >= 6);
+	for (long n = 1; n <= points; n++) {
+		for (int e = 0; e < 2; e++) {
+			int status = run_child(child_store_big, path, n, e ? "ENOSPC" : NULL, NULL);
+			mlv_objinfo info;
+			CHECK_OK(mlv_store_open(&st, path));
+			if (e) {
+				CHECK(status == 1);
+				CHECK_RC(mlv_object_info(st, &a, &info), MLV_ENOTFOUND);
+			} else {
+				CHECK(status == 128 + 9);
+				int rc = mlv_object_info(st, &a, &info);
+				CHECK(rc == MLV_ENOTFOUND || (rc == 0 && mlv_object_verify(st, &a) == 0));
+			}
+			CHECK(fsck_problems(st, 1) == 0);
+			mlv_store_free(st);
+			st = NULL;
+		}
+	}
+	CHECK(run_child(child_store_big, path, 0, NULL, NULL) == 0);
+	CHECK_OK(mlv_store_open(&st, path));
+	CHECK_OK(mlv_object_verify(st, &a));
+	mlv_store_free(st);
+	unlink(big_file);
+	mlv_buf_release(&back);
+	free(data);
+	free(path);
+	free(direct);
+	free(buffered);
+}
+
 static void child_concurrent(const char *path)
 {
 	/* each child stores a shared object and one of its own, in several commits */
@@ -549,6 +705,7 @@ int main(void)
 	test_dedup_and_prefix();
 	test_corruption();
 	test_faults();
+	test_large_file();
 	test_concurrency();
 	test_gc_and_rebuild();
 	test_trees();
