@@ -1092,14 +1092,18 @@ static int count_dir(int fd, const char *what, size_t *n, uint64_t *sum)
 
 struct stat_batch {
 	int fd;
+	const char *what;
 	const mlv_tree *t;
 	struct stat *sbs;
 	int failed;
+	/* task 0 of a parallel batch: count_dir of the same directory */
+	size_t ndisk;
+	uint64_t sum;
+	int count_rc;
 };
 
-static void stat_chunk(void *arg, size_t c)
+static void stat_chunk(struct stat_batch *b, size_t c)
 {
-	struct stat_batch *b = arg;
 	size_t end = (c + 1) * STAT_CHUNK < b->t->n ? (c + 1) * STAT_CHUNK : b->t->n;
 	for (size_t i = c * STAT_CHUNK; i < end; i++)
 		if (fstatat(b->fd, b->t->entries[i].name, &b->sbs[i], AT_SYMLINK_NOFOLLOW)) {
@@ -1108,24 +1112,47 @@ static void stat_chunk(void *arg, size_t c)
 		}
 }
 
-/*
- * 1 when every entry of T could be lstat'ed in FD into SBS. A large
- * directory is shared among the cores: the system time of the stat calls
- * is most of what status costs (git status spreads its lstat calls the
- * same way).
- */
-static int stat_all(mlv_worktree *wt, int fd, const mlv_tree *t, struct stat *sbs)
+static void stat_task(void *arg, size_t i)
 {
-	struct stat_batch b = { fd, t, sbs, 0 };
+	struct stat_batch *b = arg;
+	if (i == 0)
+		b->count_rc = count_dir(b->fd, b->what, &b->ndisk, &b->sum);
+	else
+		stat_chunk(b, i - 1);
+}
+
+/*
+ * Count the entries of directory FD (count_dir: *NDISK, *SUM) and lstat
+ * every entry of T in it into SBS (*STATTED 1 when all could be). A large
+ * directory is shared among the cores, the listing beside the stat calls:
+ * their system time is most of what status costs (git status spreads its
+ * lstat calls the same way). A small one is counted first and stat'ed only
+ * when the count matches.
+ */
+static int count_and_stat(mlv_worktree *wt, int fd, const char *what, const mlv_tree *t, uint64_t tsum,
+	struct stat *sbs, size_t *ndisk, uint64_t *sum, int *statted)
+{
+	struct stat_batch b = { fd, what, t, sbs, 0, 0, 0, 0 };
 	size_t chunks = (t->n + STAT_CHUNK - 1) / STAT_CHUNK;
+	int rc;
+	*statted = 0;
 	if (t->n >= STAT_PARALLEL && !wt->pool && !wt->pool_failed && mlv__pool_new(&wt->pool))
 		wt->pool_failed = 1;
-	if (t->n >= STAT_PARALLEL && wt->pool)
-		mlv__pool_run(wt->pool, chunks, stat_chunk, &b);
-	else
-		for (size_t c = 0; c < chunks && !b.failed; c++)
-			stat_chunk(&b, c);
-	return !b.failed;
+	if (sbs && t->n >= STAT_PARALLEL && wt->pool) {
+		mlv__pool_run(wt->pool, chunks + 1, stat_task, &b);
+		*ndisk = b.ndisk;
+		*sum = b.sum;
+		*statted = !b.failed;
+		return b.count_rc;
+	}
+	if ((rc = count_dir(fd, what, ndisk, sum)))
+		return rc;
+	if (!sbs || *ndisk != t->n || *sum != tsum)
+		return 0;
+	for (size_t c = 0; c < chunks && !b.failed; c++)
+		stat_chunk(&b, c);
+	*statted = !b.failed;
+	return 0;
 }
 
 /*
@@ -1143,24 +1170,26 @@ static int compare_dir(mlv_worktree *wt, const mlv_oid *oid, int fd, const char 
 	struct stat *sbs = NULL;
 	size_t i = 0, j = 0, ndisk;
 	uint64_t sum, tsum = 0;
-	int rc;
+	int rc, statted;
 	if (depth > 256)
 		return mlv_error_set(MLV_EINVALID, "'%s' is nested too deeply", prefix);
-	if ((rc = mlv_tree_read(&t, wt->st, oid)) || (rc = count_dir(fd, prefix, &ndisk, &sum)))
+	if ((rc = mlv_tree_read(&t, wt->st, oid)))
 		goto done;
 	for (i = 0; i < t->n; i++)
 		tsum += key_hash(t->entries[i].name);
-	if (ndisk == t->n && sum == tsum && (sbs = mlv__malloc((t->n ? t->n : 1) * sizeof(*sbs)))) {
-		if (stat_all(wt, fd, t, sbs)) {
-			for (i = 0; !rc && i < t->n; i++) {
-				mlv_buf_clear(&path);
-				if ((rc = mlv_buf_puts(&path, prefix)) || (rc = mlv_buf_putc(&path, '/')) ||
-				    (rc = mlv_buf_puts(&path, t->entries[i].name)))
-					break;
-				rc = compare_entry(wt, &t->entries[i], fd, t->entries[i].name, path.ptr, &sbs[i], fn, p, depth);
-			}
-			goto done;
+	/* without memory for the stat results, the two listings are merged below */
+	sbs = mlv__malloc((t->n ? t->n : 1) * sizeof(*sbs));
+	if ((rc = count_and_stat(wt, fd, prefix, t, tsum, sbs, &ndisk, &sum, &statted)))
+		goto done;
+	if (ndisk == t->n && sum == tsum && statted) {
+		for (i = 0; !rc && i < t->n; i++) {
+			mlv_buf_clear(&path);
+			if ((rc = mlv_buf_puts(&path, prefix)) || (rc = mlv_buf_putc(&path, '/')) ||
+			    (rc = mlv_buf_puts(&path, t->entries[i].name)))
+				break;
+			rc = compare_entry(wt, &t->entries[i], fd, t->entries[i].name, path.ptr, &sbs[i], fn, p, depth);
 		}
+		goto done;
 	}
 	if ((rc = list_dir(fd, prefix, &l)))
 		goto done;

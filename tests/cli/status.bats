@@ -99,6 +99,12 @@ type-changed  big/f1500"
 	run --separate-stderr mlv status
 	assert_eq "$output" "deleted       big/f0002
 modified      big/f0777"
+	# one added, one removed: as many names as the tree, other names
+	echo new >big/g0001
+	run --separate-stderr mlv status
+	assert_eq "$output" "deleted       big/f0002
+modified      big/f0777
+added         big/g0001"
 }
 
 @test "status: type changes: a file where a directory was, a directory where a file was, a link retargeted" {
