@@ -272,10 +272,6 @@ int mlv__index_check_pages(struct mlv_index *ix, int deep)
 		goto done;
 	}
 	w.psize = ms.ms_psize;
-	if (fstat(w.fd, &sb)) {
-		rc = mlv_error_set_errno(MLV_EIO, errno, "cannot read the index file");
-		goto done;
-	}
 	if (w.psize < 512 || w.psize > 65536) {
 		rc = pw_bad(0, "has a bad page size");
 		goto done;
@@ -307,6 +303,15 @@ int mlv__index_check_pages(struct mlv_index *ix, int deep)
 		txn = NULL;
 		if ((rc = mlv__index_read_begin(ix, &txn)))
 			goto done;
+	}
+	/*
+	 * The file's size once the snapshot is chosen: a commit after an
+	 * earlier fstat may have grown the file and named its new last page
+	 * in the meta page read above.
+	 */
+	if (fstat(w.fd, &sb)) {
+		rc = mlv_error_set_errno(MLV_EIO, errno, "cannot read the index file");
+		goto done;
 	}
 	w.last = rd64(meta[cur] + 136);
 	if (w.last < 1 || w.last >= (uint64_t)sb.st_size / w.psize) {
