@@ -233,24 +233,31 @@ static void heap_up(struct run_row *v, size_t i)
 	}
 }
 
+/*
+ * ROW for a run of the index (pointing into it) and whether FILTER lets it
+ * through (*KEEP). A damaged entry is left out (the record is still there
+ * for show). Strings the filter decoded stay in scratch until scratch_reset.
+ */
+static int row_filter(struct run_row *row, const char *id, const mlv_oid *record, const char *summary, size_t len,
+	const mlv_expr *filter, int *keep)
+{
+	memset(row, 0, sizeof(*row));
+	row->id = (char *)id;
+	row->record = *record;
+	row->summary = (char *)summary;
+	row->len = len;
+	*keep = len >= 2 && summary[0] == '{' && summary[len - 1] == '}';
+	return *keep && filter ? mlv_expr_eval_bool(filter, lookup, row, keep) : 0;
+}
+
 static int collect(void *payload, const char *id, const mlv_oid *record, const char *summary, size_t len)
 {
 	struct runs_result *res = payload;
 	struct run_row row;
 	mlv_expr_value ms = { 0 };
 	const char *e;
-	int keep = 1, rc = 0;
-	memset(&row, 0, sizeof(row));
-	row.id = (char *)id;
-	row.record = *record;
-	row.summary = (char *)summary;
-	row.len = len;
-	/* a damaged entry is left out (the record is still there for show) */
-	if (len < 2 || summary[0] != '{' || summary[len - 1] != '}')
-		return 0;
-	if (res->filter && (rc = mlv_expr_eval_bool(res->filter, lookup, &row, &keep)))
-		goto done;
-	if (!keep || res->limit == 0)
+	int keep, rc;
+	if ((rc = row_filter(&row, id, record, summary, len, res->filter, &keep)) || !keep || res->limit == 0)
 		goto done;
 	if (member(&row, "start_ms", &e, &len) && (rc = raw_value(e, len, &ms)))
 		goto done;
@@ -550,17 +557,9 @@ static int stream_row(void *payload, const char *id, const mlv_oid *record, cons
 {
 	struct stream *s = payload;
 	struct run_row row;
-	int keep = 1, rc = 0;
+	int keep, rc;
 	(void)value;
-	memset(&row, 0, sizeof(row));
-	row.id = (char *)id;
-	row.record = *record;
-	row.summary = (char *)summary;
-	row.len = len;
-	if (len < 2 || summary[0] != '{' || summary[len - 1] != '}')
-		return 0;
-	if (s->filter)
-		rc = mlv_expr_eval_bool(s->filter, lookup, &row, &keep);
+	rc = row_filter(&row, id, record, summary, len, s->filter, &keep);
 	scratch_reset();
 	if (rc || !keep)
 		return rc;

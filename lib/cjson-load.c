@@ -1,10 +1,7 @@
 /* Loading libcjson at run time (see include/mlv/cjson.h for why). */
-#include <dlfcn.h>
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
 #include "mlv/cjson.h"
+#include "lazy-load.h"
 
 #undef cJSON_AddItemToArray
 #undef cJSON_AddItemToObject
@@ -45,30 +42,11 @@ static const char *const names[] = {
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-/*
- * The one place where libmlv prints and exits: callers of cJSON have no
- * error path for "the library is not there", a hard dependency missing
- * (which the dynamic loader would have reported before main). It is a
- * fatal error like any other: one line, exit 128.
- */
-static void fail(const char *what, const char *detail)
-{
-	fprintf(stderr, "mlv: error: cannot load %s: %s\n", what, detail ? detail : "not found");
-	_exit(128);
-}
-
 static void load(void)
 {
 	/* MLV_TEST_LIBCJSON: another name, for the test of the failure */
-	const char *so = getenv("MLV_TEST_LIBCJSON");
-	void *h, **slot = (void **)&mlv__cjson_table;
-	if (!so || !*so)
-		so = MLV_LIBCJSON_SONAME;
-	if (!(h = dlopen(so, RTLD_NOW | RTLD_LOCAL)))
-		fail(so, dlerror());
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!(slot[i] = dlsym(h, names[i])))
-			fail(so, names[i]);
+	mlv__lazy_load(MLV_LIBCJSON_SONAME, "MLV_TEST_LIBCJSON", names, sizeof(names) / sizeof(names[0]),
+		(void **)&mlv__cjson_table);
 	__atomic_store_n(&mlv__cjson_ready, 1, __ATOMIC_RELEASE);
 }
 

@@ -9,11 +9,8 @@
  * is the same to the bit. libm is part of the C library: if it cannot be
  * loaded, mlv says so and exits 128 (a fatal error).
  */
-#include <dlfcn.h>
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
+#include "lazy-load.h"
 
 #ifndef MLV_LIBM_SONAME
 #define MLV_LIBM_SONAME "libm.so.6"
@@ -57,25 +54,10 @@ static const char *const names[] = {
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int ready;
 
-/* The one other place where libmlv prints and exits (see lib/cjson-load.c). */
-static void fail(const char *so, const char *detail)
-{
-	fprintf(stderr, "mlv: error: cannot load %s: %s\n", so, detail ? detail : "not found");
-	_exit(128);
-}
-
 static void load(void)
 {
 	/* MLV_TEST_LIBM: another name, for the test of the failure */
-	const char *so = getenv("MLV_TEST_LIBM");
-	void *h, **slot = (void **)&fns;
-	if (!so || !*so)
-		so = MLV_LIBM_SONAME;
-	if (!(h = dlopen(so, RTLD_NOW | RTLD_LOCAL)))
-		fail(so, dlerror());
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!(slot[i] = dlsym(h, names[i])))
-			fail(so, names[i]);
+	mlv__lazy_load(MLV_LIBM_SONAME, "MLV_TEST_LIBM", names, sizeof(names) / sizeof(names[0]), (void **)&fns);
 	__atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
 }
 
