@@ -185,7 +185,7 @@ static void put_run(mlv_buf *b, const struct runrec *r)
 static void put_opt_number(mlv_buf *b, int has, double v)
 {
 	if (has)
-		runrec_put_json_number(b, v);
+		mlv_buf_put_json_number(b, v);
 	else
 		mlv_buf_puts(b, "null");
 }

@@ -98,15 +98,3 @@ const char *runrec_fmt(char out[40], double v)
 	}
 	return out;
 }
-
-int runrec_put_json_number(mlv_buf *b, double v)
-{
-	char tmp[40];
-	if (isnan(v))
-		return mlv_buf_puts(b, "\"nan\"");
-	if (isinf(v))
-		return mlv_buf_puts(b, v > 0 ? "\"inf\"" : "\"-inf\"");
-	if (v == floor(v) && fabs(v) < 9007199254740992.0)
-		return mlv_buf_printf(b, "%lld", (long long)v);
-	return mlv_buf_puts(b, runrec_fmt(tmp, v));
-}

@@ -52,7 +52,4 @@ int runrec_number(const cJSON *v, double *out);
 /* V for people: the shortest text that reads back as V; nan, inf, -inf. */
 const char *runrec_fmt(char out[40], double v);
 
-/* V in JSON as the run record writes it: a number, or "nan", "inf", "-inf". */
-int runrec_put_json_number(mlv_buf *b, double v);
-
 #endif

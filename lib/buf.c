@@ -161,7 +161,7 @@ void mlv_buf_release(mlv_buf *b)
 	b->failed = 0;
 }
 
-int mlv__json_put_number(mlv_buf *b, double v)
+int mlv_buf_put_json_number(mlv_buf *b, double v)
 {
 	char tmp[40];
 	if (isnan(v))

@@ -17,12 +17,6 @@
 /* Length of the valid UTF-8 sequence at P (at most LEFT > 0 bytes), or 0 (buf.c). */
 size_t mlv__utf8_len(const unsigned char *p, size_t left);
 
-/*
- * Append V as a JSON number to B: integers below 2^53 as integers, else the
- * shortest text that reads back as V; nan and inf as the strings "nan",
- * "inf", "-inf" (run records, model versions) (buf.c).
- */
-int mlv__json_put_number(mlv_buf *b, double v);
 
 /* MS (ms since the epoch) as "2026-03-03T14:00:00.123Z" (buf.c). */
 void mlv__iso_time(char out[32], int64_t ms);

@@ -1313,7 +1313,7 @@ static void kvs_json(mlv_buf *b, struct kvs *l)
 		put_str(b, l->v[i].k);
 		mlv_buf_putc(b, ':');
 		if (l->v[i].is_num)
-			mlv__json_put_number(b, l->v[i].num);
+			mlv_buf_put_json_number(b, l->v[i].num);
 		else
 			put_str(b, l->v[i].s ? l->v[i].s : "");
 	}

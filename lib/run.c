@@ -115,7 +115,7 @@ static int canon_emit(mlv_buf *b, const cJSON *j)
 	if (cJSON_IsFalse(j))
 		return mlv_buf_puts(b, "false");
 	if (cJSON_IsNumber(j))
-		return mlv__json_put_number(b, j->valuedouble);
+		return mlv_buf_put_json_number(b, j->valuedouble);
 	if (cJSON_IsString(j))
 		return put_str(b, j->valuestring);
 	if (cJSON_IsArray(j)) {
@@ -299,7 +299,7 @@ int mlv_run_log_metrics(const char *dir, const char *id, const char *const *kv, 
 			goto done;
 		/* A failed append must not leave a cut line to be written: check each. */
 		if (mlv_buf_puts(&b, "{\"t\":\"m\",\"k\":") || mlv_buf_put_json_string(&b, kv[i], eq) ||
-		    mlv_buf_puts(&b, ",\"v\":") || mlv__json_put_number(&b, v) ||
+		    mlv_buf_puts(&b, ",\"v\":") || mlv_buf_put_json_number(&b, v) ||
 		    (step >= 0 && mlv_buf_printf(&b, ",\"s\":%lld", (long long)step)) ||
 		    mlv_buf_printf(&b, ",\"ms\":%lld}\n", (long long)ms)) {
 			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
@@ -1490,15 +1490,15 @@ static int metrics_json(struct points *pts, mlv_buf *rec, mlv_buf *latest)
 		mlv_buf_puts(rec, ":{\"history\":[");
 		for (size_t k = i; k < j; k++) {
 			mlv_buf_printf(rec, "%s[%lld,", k > i ? "," : "", (long long)pts->v[k].step);
-			mlv__json_put_number(rec, pts->v[k].v);
+			mlv_buf_put_json_number(rec, pts->v[k].v);
 			mlv_buf_printf(rec, ",%lld]", (long long)pts->v[k].ms);
 		}
 		mlv_buf_puts(rec, "],\"latest\":");
-		mlv__json_put_number(rec, last->v);
+		mlv_buf_put_json_number(rec, last->v);
 		mlv_buf_printf(rec, ",\"step\":%lld}", (long long)last->step);
 		put_str(latest, pts->v[i].key);
 		mlv_buf_putc(latest, ':');
-		mlv__json_put_number(latest, last->v);
+		mlv_buf_put_json_number(latest, last->v);
 	}
 	/* appends above are unchecked; failure is sticky (buf.h), so look once here */
 	if (mlv_buf_putc(rec, '}') || mlv_buf_putc(latest, '}'))
@@ -1828,42 +1828,28 @@ done:
 
 /* ---- recorded runs ---- */
 
+/* mlv_run_list: mlv_run_scan's summaries as NUL-terminated copies (LMDB values are not terminated). */
+struct list_copy {
+	mlv_run_list_fn fn;
+	void *payload;
+};
+
+static int list_copy(void *payload, const char *id, const mlv_oid *record, const char *summary, size_t len)
+{
+	struct list_copy *c = payload;
+	char *sum = mlv__strndup(summary, len);
+	int rc;
+	if (!sum)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	rc = c->fn(c->payload, id, record, sum, len);
+	free(sum);
+	return rc;
+}
+
 int mlv_run_list(mlv_store *st, mlv_run_list_fn fn, void *payload)
 {
-	MDB_txn *txn = NULL;
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	int rc, r;
-	if ((rc = mlv__index_read_begin(&st->ix, &txn)))
-		return rc;
-	if ((r = mdb_cursor_open(txn, st->ix.runs, &cur))) {
-		rc = mlv__index_error(r, "read");
-		goto done;
-	}
-	for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0 && !rc; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		char id[MLV_RUN_IDSZ + 1];
-		mlv_oid oid;
-		char *sum;
-		if (k.mv_size != MLV_RUN_IDSZ || v.mv_size < MLV_OID_RAWSZ)
-			continue;
-		memcpy(id, k.mv_data, MLV_RUN_IDSZ);
-		id[MLV_RUN_IDSZ] = '\0';
-		memcpy(oid.id, v.mv_data, MLV_OID_RAWSZ);
-		/* NUL-terminated copy: LMDB values die with the transaction and are not terminated */
-		if (!(sum = mlv__strndup((const char *)v.mv_data + MLV_OID_RAWSZ, v.mv_size - MLV_OID_RAWSZ))) {
-			rc = mlv_error_set(MLV_ENOMEM, "out of memory");
-			break;
-		}
-		rc = fn(payload, id, &oid, sum, v.mv_size - MLV_OID_RAWSZ);
-		free(sum);
-	}
-	if (r && r != MDB_NOTFOUND && !rc)
-		rc = mlv__index_error(r, "read");
-done:
-	if (cur)
-		mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
-	return rc;
+	struct list_copy c = { fn, payload };
+	return mlv_run_scan(st, list_copy, &c);
 }
 
 /* The newest run named NAME ([0]) and, when the spec reads "key=value", the newest tagged so ([1]). */

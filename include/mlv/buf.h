@@ -36,6 +36,13 @@ int mlv_buf_printf(mlv_buf *b, const char *fmt, ...)
  * point of the same value), so the output is always valid JSON.
  */
 int mlv_buf_put_json_string(mlv_buf *b, const char *s, size_t len);
+/*
+ * Append V as a JSON number: integers below 2^53 as integers, else the
+ * shortest text that reads back as V; NaN and infinities, which JSON
+ * cannot hold, as the strings "nan", "inf", "-inf" (how run records and
+ * model versions store them).
+ */
+int mlv_buf_put_json_number(mlv_buf *b, double v);
 /* The contents as a C string: "" for an empty buffer, never NULL. */
 const char *mlv_buf_cstr(const mlv_buf *b);
 /* Take ownership of the contents (caller frees with free()); resets B. */
