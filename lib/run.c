@@ -293,7 +293,7 @@ int mlv_run_log_metrics(const char *dir, const char *id, const char *const *kv, 
 	int64_t ms = now_ms();
 	int fd = -1, rc = 0;
 	for (int i = 0; i < n; i++) {
-		size_t eq;
+		size_t eq = 0; /* set by split_kv; gcc -O3 cannot see it */
 		double v;
 		if ((rc = split_kv(kv[i], &eq, "metric")) || (rc = mlv_run_parse_metric(&v, kv[i] + eq + 1)))
 			goto done;
@@ -374,7 +374,7 @@ static int params_check(struct kvlist *known, const char *const *kv, int n, mlv_
 {
 	int rc;
 	for (int i = 0; i < n; i++) {
-		size_t eq;
+		size_t eq = 0; /* set by split_kv; gcc -O3 cannot see it */
 		const char *v, *old;
 		if ((rc = split_kv(kv[i], &eq, what)))
 			return rc;

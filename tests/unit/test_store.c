@@ -626,6 +626,113 @@ static void test_trees(void)
 	free(path);
 }
 
+/* Store DIR in a new store NAME; its tree id in *ID, the store's path in *KEEP unless NULL. */
+static int store_dir(const char *name, const char *dir, mlv_oid *id, uint64_t *nfiles, uint64_t *total, char **keep)
+{
+	char *path = new_store(name);
+	mlv_store *st = NULL;
+	mlv_writer *w = NULL;
+	int rc = mlv_store_open(&st, path);
+	if (!rc && !(rc = mlv_writer_new(&w, st))) {
+		if (!(rc = mlv_writer_add_dir(w, id, dir, nfiles, total)))
+			rc = mlv_writer_commit(w);
+		mlv_writer_free(w);
+	}
+	if (!rc && fsck_problems(st, 1))
+		rc = MLV_ECORRUPT;
+	mlv_store_free(st);
+	if (keep)
+		*keep = path;
+	else
+		free(path);
+	return rc;
+}
+
+/*
+ * A tree's small files are queued across directories and stored at flushes:
+ * flushing after every directory, once at the end, or storing a
+ * subdirectory alone all give the same ids; a failure after files were
+ * queued (or flushed) leaves nothing behind (ASan checks the rest).
+ */
+static void test_tree_walk(void)
+{
+	char *dir = test_subdir("walk-src"), p[4300];
+	mlv_oid id1, id2, id3, sub_id;
+	uint64_t n1 = 0, t1 = 0, n2 = 0, t2 = 0;
+	size_t nf = 0, bytes = 0, s40 = 0;
+	char *keep = NULL;
+	for (int k = 0; k < 3; k++) {
+		snprintf(p, sizeof(p), "%s/r%d.txt", dir, k);
+		test_write_file(p, "root file\n", 10 - (size_t)k);
+		nf++, bytes += 10 - (size_t)k;
+	}
+	/* more directories than a flush waits for (PENDING_DIRS), files before and after them */
+	for (int d = 0; d < 70; d++) {
+		snprintf(p, sizeof(p), "%s/s%02d", dir, d);
+		CHECK(mkdir(p, 0755) == 0);
+		for (int k = 0; k < 3; k++) {
+			char body[64];
+			int len = snprintf(body, sizeof(body), "dir %d file %d\n", d, k);
+			snprintf(p, sizeof(p), "%s/s%02d/f%d", dir, d, k);
+			test_write_file(p, body, (size_t)len);
+			nf++, bytes += (size_t)len;
+			s40 += d == 40 ? (size_t)len : 0;
+		}
+		if (d % 10 == 0) {
+			snprintf(p, sizeof(p), "%s/s%02d/deep", dir, d);
+			CHECK(mkdir(p, 0755) == 0);
+			snprintf(p, sizeof(p), "%s/s%02d/deep/x", dir, d);
+			test_write_file(p, "x", 1);
+			nf++, bytes += 1;
+			s40 += d == 40;
+		}
+	}
+	/* one file past SMALL_FILE, stored during the walk */
+	char *big = csv_text(5u << 20, 7);
+	snprintf(p, sizeof(p), "%s/s33/big.csv", dir);
+	test_write_file(p, big, 5u << 20);
+	nf++, bytes += 5u << 20;
+	free(big);
+	CHECK_OK(store_dir("walk-1", dir, &id1, &n1, &t1, &keep));
+	CHECK(n1 == nf && t1 == bytes);
+	setenv("MLV_TEST_WALK_FLUSH", "1", 1);
+	CHECK_OK(store_dir("walk-2", dir, &id2, &n2, &t2, NULL));
+	unsetenv("MLV_TEST_WALK_FLUSH");
+	CHECK(!mlv_oid_cmp(&id1, &id2) && n2 == nf && t2 == bytes);
+	/* a subdirectory's entry is the id it has stored alone */
+	snprintf(p, sizeof(p), "%s/s40", dir);
+	CHECK_OK(store_dir("walk-3", p, &sub_id, NULL, NULL, NULL));
+	{
+		char *path = keep;
+		mlv_store *st = NULL;
+		mlv_tree *t = NULL;
+		CHECK_OK(mlv_store_open(&st, path));
+		CHECK_OK(mlv_tree_read(&t, st, &id1));
+		int seen = 0;
+		for (size_t i = 0; t && i < t->n; i++)
+			if (!strcmp(t->entries[i].name, "s40")) {
+				seen = 1;
+				CHECK(!mlv_oid_cmp(&t->entries[i].oid, &sub_id));
+				CHECK(t->entries[i].mode == MLV_MODE_TREE && t->entries[i].size == s40);
+			}
+		CHECK(seen);
+		mlv_tree_free(t);
+		mlv_store_free(st);
+		free(path);
+	}
+	/* a FIFO in a late directory: refused after earlier directories were queued, or flushed */
+	snprintf(p, sizeof(p), "%s/s69/pipe", dir);
+	CHECK(mkfifo(p, 0644) == 0);
+	for (int flush = 0; flush < 2; flush++) {
+		if (flush)
+			setenv("MLV_TEST_WALK_FLUSH", "1", 1);
+		CHECK_RC(store_dir(flush ? "walk-5" : "walk-4", dir, &id3, NULL, NULL, NULL), MLV_EINVALID);
+		CHECK(strstr(mlv_error_last(), "s69/pipe") != NULL);
+		unsetenv("MLV_TEST_WALK_FLUSH");
+	}
+	free(dir);
+}
+
 static void test_map_growth(void)
 {
 	char *path;
@@ -709,6 +816,7 @@ int main(void)
 	test_concurrency();
 	test_gc_and_rebuild();
 	test_trees();
+	test_tree_walk();
 	test_map_growth();
 	return test_done("test_store");
 }
