@@ -544,15 +544,14 @@ static void probe_finish(struct probe *p, int64_t deadline)
 		return;
 	for (;;) {
 		struct pollfd pfd = { p->fd, POLLIN, 0 };
+		/* past the deadline, still take what a finished probe already wrote */
 		int64_t left = deadline - mono_ms();
 		ssize_t n;
-		if (left <= 0)
+		int ready = poll(&pfd, 1, left > 0 ? (int)left : 0);
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0)
 			break;
-		if (poll(&pfd, 1, (int)left) <= 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
 		n = read(p->fd, tmp, sizeof(tmp));
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -297,7 +297,9 @@ run ${id:0:8} (bad): exit 0, $(record .duration_ms)ms"
 @test "run: python3 on PATH is recorded as a best effort" {
 	command -v python3 >/dev/null || skip "no python3"
 	unset MLV_RUN_NO_PYTHON
-	mlv run -- true 2>/dev/null
+	# A probe gets 2 s, or as long as the command runs: 4 s leave room for a
+	# slow python3 on a loaded machine (once, 'true' left too little).
+	mlv run -- sleep 4 2>/dev/null
 	assert_eq "$(record '.env.python.best_effort')" true
 	assert_eq "$(record '.env.python.version')" "\"$(python3 -c 'import sys; print(sys.version.split()[0])')\""
 	assert_eq "$(record '.env.python.packages | type')" '"array"'
