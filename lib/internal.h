@@ -53,12 +53,13 @@ size_t mlv__chunk_cut(const unsigned char *data, size_t len, int at_eof);
  * mlv__seqw_direct was called, whole aligned pieces of it go to the disk with
  * O_DIRECT, from a thread of its own while the caller fills the next buffer:
  * no copy into the page cache, whose freshly allocated pages are what writing
- * a large file mostly costs (on a VM several times the copy itself), and the
- * fsync at the end has only the metadata left to write. A file system that
- * does not take O_DIRECT, or refuses a write with it, gets ordinary writes.
- * Each write is an injection point (as mlv_io_write), counted on the
- * caller's thread. Functions returning int return 0 or -errno; an error of
- * the writing thread comes back from the next call.
+ * a large file mostly costs (on a VM several times the copy itself). A
+ * third thread calls fdatasync every 32 MiB meanwhile, so that the fsync at
+ * the end does not wait for the device to flush the whole file. A file
+ * system that does not take O_DIRECT, or refuses a write with it, gets
+ * ordinary writes. Each write is an injection point (as mlv_io_write),
+ * counted on the caller's thread. Functions returning int return 0 or
+ * -errno; an error of either thread comes back from the next call.
  */
 #define MLV_SEQW_ALIGN 4096
 struct iovec;
@@ -71,6 +72,7 @@ struct mlv__seqw {
 	uint64_t pos;             /* bytes given to fd so far: its file offset */
 	const char *what;         /* for the injection log */
 	struct mlv__seqw_bg *bg;  /* the writing thread and its buffer, once direct */
+	unsigned bg_syncs;        /* fdatasync calls made while writing (tests read it) */
 };
 /*
  * Ask for huge pages under the whole 2 MiB pages of a large buffer: fewer TLB

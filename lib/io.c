@@ -325,7 +325,24 @@ struct mlv__seqw_bg {
 	size_t job_len;
 	int busy, stop, err;
 	int undirect;             /* the file refused O_DIRECT: the thread turned it off */
+	/* the flushing thread: see SEQW_SYNC_EVERY */
+	pthread_t flusher;
+	pthread_cond_t fcv;
+	int has_flusher;
+	int sync_req, syncing;    /* asked for; under way */
+	uint64_t unsynced;        /* bytes written since the last one was asked for */
 };
+
+/*
+ * O_DIRECT writes end in the device's volatile cache, and on a VM that
+ * cache is the host's page cache: the fsync at the end then waits for every
+ * byte the host has not yet written (0.4-0.6 s per GiB measured here). A
+ * second thread calls fdatasync after each SEQW_SYNC_EVERY bytes instead,
+ * while the writes go on, so that the final fsync has little left. Its
+ * error is the writing thread's error: it must not be lost, because on
+ * Linux a later fsync of the same file does not report it again.
+ */
+#define SEQW_SYNC_EVERY (32u << 20)
 
 void mlv__huge_pages(void *p, size_t len)
 {
@@ -378,10 +395,14 @@ void mlv__seqw_release(struct mlv__seqw *s)
 		pthread_mutex_lock(&bg->mu);
 		bg->stop = 1;
 		pthread_cond_broadcast(&bg->cv);
+		pthread_cond_broadcast(&bg->fcv);
 		pthread_mutex_unlock(&bg->mu);
 		pthread_join(bg->thread, NULL);
+		if (bg->has_flusher)
+			pthread_join(bg->flusher, NULL);
 		pthread_mutex_destroy(&bg->mu);
 		pthread_cond_destroy(&bg->cv);
+		pthread_cond_destroy(&bg->fcv);
 		free(bg->mem);
 		free(bg);
 		s->bg = NULL;
@@ -460,7 +481,38 @@ static void *seqw_thread(void *arg)
 			bg->undirect = 1;
 		if (err && !bg->err)
 			bg->err = err;
+		bg->unsynced += bg->job_len;
+		if (bg->has_flusher && bg->unsynced >= SEQW_SYNC_EVERY && !bg->sync_req && !bg->syncing) {
+			bg->unsynced = 0;
+			bg->sync_req = 1;
+			pthread_cond_broadcast(&bg->fcv);
+		}
 		bg->busy = 0;
+		pthread_cond_broadcast(&bg->cv);
+	}
+	pthread_mutex_unlock(&bg->mu);
+	return NULL;
+}
+
+static void *seqw_flusher(void *arg)
+{
+	struct mlv__seqw *s = arg;
+	struct mlv__seqw_bg *bg = s->bg;
+	pthread_mutex_lock(&bg->mu);
+	for (;;) {
+		while (!bg->sync_req && !bg->stop)
+			pthread_cond_wait(&bg->fcv, &bg->mu);
+		if (!bg->sync_req)
+			break;
+		bg->sync_req = 0;
+		bg->syncing = 1;
+		pthread_mutex_unlock(&bg->mu);
+		int err = fdatasync(s->fd) ? errno : 0;
+		pthread_mutex_lock(&bg->mu);
+		if (err && !bg->err)
+			bg->err = -err;
+		bg->syncing = 0;
+		s->bg_syncs++;
 		pthread_cond_broadcast(&bg->cv);
 	}
 	pthread_mutex_unlock(&bg->mu);
@@ -481,14 +533,21 @@ static void seqw_bg_start(struct mlv__seqw *s)
 	mlv__huge_pages(bg->mem, s->cap + MLV_SEQW_ALIGN);
 	pthread_mutex_init(&bg->mu, NULL);
 	pthread_cond_init(&bg->cv, NULL);
+	pthread_cond_init(&bg->fcv, NULL);
 	s->bg = bg;
 	if (pthread_create(&bg->thread, NULL, seqw_thread, s)) {
 		s->bg = NULL;
 		pthread_mutex_destroy(&bg->mu);
 		pthread_cond_destroy(&bg->cv);
+		pthread_cond_destroy(&bg->fcv);
 		free(bg->mem);
 		free(bg);
+		return;
 	}
+	/* without it, the final fsync does all the flushing: slower, as safe */
+	pthread_mutex_lock(&bg->mu);
+	bg->has_flusher = !pthread_create(&bg->flusher, NULL, seqw_flusher, s);
+	pthread_mutex_unlock(&bg->mu);
 }
 
 /*
@@ -595,5 +654,15 @@ int mlv__seqw_flush(struct mlv__seqw *s)
 {
 	int err = s->len ? seqw_drain(s, 1) : 0;
 	int werr = seqw_wait(s);
+	struct mlv__seqw_bg *bg = s->bg;
+	if (bg) {
+		/* a background fdatasync under way: its error is ours (see SEQW_SYNC_EVERY) */
+		pthread_mutex_lock(&bg->mu);
+		while (bg->sync_req || bg->syncing)
+			pthread_cond_wait(&bg->cv, &bg->mu);
+		if (!werr)
+			werr = bg->err;
+		pthread_mutex_unlock(&bg->mu);
+	}
 	return err ? err : werr;
 }
