@@ -468,6 +468,13 @@ static int block_start(struct block *b, const struct block *prev, int fd, struct
 	return 0;
 }
 
+/* Room for the compressed chunks of a LEN-byte file, however it is cut. */
+static size_t arena_bound(size_t len)
+{
+	/* ZSTD_compressBound(n) <= n + n/256 + 64 for each chunk; at most len/MLV_CHUNK_MIN + 1 chunks */
+	return len + len / 256 + 64 * (len / MLV_CHUNK_MIN + 2);
+}
+
 /*
  * Finish filling block B (started by block_start when FD >= 0, else the rest
  * of MEM after the tail of PREV) and cut it into chunk tasks.
@@ -521,12 +528,21 @@ static int block_finish(mlv_writer *w, struct block *b, const struct block *prev
 	/* A one-chunk object's id is its chunk's: no second hash. */
 	b->whole = !(first && b->eof && b->ntasks <= 1);
 	if (need > b->arena_cap) {
+		/*
+		 * Room for any block read from a file at once: trial compression
+		 * writes to scattered parts of it, and a fresh allocation would
+		 * fault its pages in again (3-4% of the CPU time of a 1 GiB file).
+		 */
+		size_t cap = arena_bound(MLV_CHUNK_MAX + READ_BLOCK);
+		if (cap < need)
+			cap = need;
 		free(b->arena);
-		if (!(b->arena = mlv__malloc(need))) {
+		if (!(b->arena = mlv__malloc(cap))) {
 			b->arena_cap = 0;
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		}
-		b->arena_cap = need;
+		mlv__huge_pages(b->arena, cap);
+		b->arena_cap = cap;
 	}
 	for (size_t i = 0; i < b->ntasks; i++) {
 		b->tasks[i].out = b->arena + pos;
@@ -896,13 +912,6 @@ static void sfile_release(struct sfile *f)
 	free(f->path);
 	f->tasks = NULL;
 	f->path = NULL;
-}
-
-/* Room for the compressed chunks of a LEN-byte file, however it is cut. */
-static size_t arena_bound(size_t len)
-{
-	/* ZSTD_compressBound(n) <= n + n/256 + 64 for each chunk; at most len/MLV_CHUNK_MIN + 1 chunks */
-	return len + len / 256 + 64 * (len / MLV_CHUNK_MIN + 2);
 }
 
 /* Read file F whole, cut, hash and compress it (on a pool thread). */
