@@ -482,7 +482,7 @@ static size_t arena_bound(size_t len)
 static int block_finish(mlv_writer *w, struct block *b, const struct block *prev, int fd,
 	const unsigned char *mem, size_t len, size_t *memoff, int first, const char *what, struct reader *r)
 {
-	size_t carry, got, need = 0, pos = 0;
+	size_t carry, got, need = 0;
 	b->w = w;
 	b->ntasks = 0;
 	b->pos = 0;
@@ -544,11 +544,6 @@ static int block_finish(mlv_writer *w, struct block *b, const struct block *prev
 		mlv__huge_pages(b->arena, cap);
 		b->arena_cap = cap;
 	}
-	for (size_t i = 0; i < b->ntasks; i++) {
-		b->tasks[i].out = b->arena + pos;
-		b->tasks[i].out_cap = ZSTD_compressBound(b->tasks[i].len);
-		pos += b->tasks[i].out_cap;
-	}
 	return 0;
 }
 
@@ -561,9 +556,17 @@ static int block_finish(mlv_writer *w, struct block *b, const struct block *prev
 
 static void block_submit(mlv_writer *w, struct block *b)
 {
-	size_t njobs = b->ntasks + (b->whole ? 1 : 0);
-	for (size_t i = 0; i < b->ntasks; i++)
-		b->tasks[i].try_compress = w->raw_streak < RAW_STREAK || ((w->chunk_seq + i) % RAW_STREAK) == 0;
+	size_t njobs = b->ntasks + (b->whole ? 1 : 0), pos = 0;
+	for (size_t i = 0; i < b->ntasks; i++) {
+		struct task *t = &b->tasks[i];
+		t->try_compress = w->raw_streak < RAW_STREAK || ((w->chunk_seq + i) % RAW_STREAK) == 0;
+		/* outputs side by side: data that does not compress touches only the arena's first pages */
+		if (t->try_compress) {
+			t->out = b->arena + pos;
+			t->out_cap = ZSTD_compressBound(t->len);
+			pos += t->out_cap;
+		}
+	}
 	if (w->pool && njobs > 1) {
 		mlv__pool_submit(w->pool, njobs, block_task, b);
 		b->inflight = 1;
