@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <zstd.h>
+#include <liburing.h>
 #include "mlv/cjson.h"
 #include "internal.h"
 #include "pool.h"
@@ -101,6 +102,9 @@ struct mlv_writer {
 	struct mlv_pool *pool;
 	struct mlv_pool *fpool; /* reads a directory's small files */
 	unsigned char *fmem[2]; /* their batches' memory */
+	struct io_uring *ring;  /* reads the next batch meanwhile (see prefetch_submit) */
+	int ring_state;         /* 0: not tried yet; 1: ring ready; -1: none */
+	size_t ring_inflight;   /* reads submitted and not yet reaped */
 	struct cctx_stack cctxs;
 	mlv_hasher *whole;
 	mlv_writer_stats stats;
@@ -896,6 +900,9 @@ int mlv_writer_add_fd(mlv_writer *w, mlv_oid *out, int fd, mlv_objtype type, con
 struct sfile {
 	mlv_writer *w;
 	int dirfd;
+	int pre_fd;           /* opened and read by the ring (prefetch_submit), else -1 */
+	ssize_t pre_got;      /* what that read gave: bytes or -errno */
+	int prefetched;       /* and its bytes were used */
 	const char *name;     /* in DIRFD; owned by the tree entry */
 	char *path;           /* for messages and the stat cache */
 	struct stat sb;       /* lstat before reading */
@@ -911,6 +918,9 @@ struct sfile {
 
 static void sfile_release(struct sfile *f)
 {
+	if (f->pre_fd >= 0)
+		close(f->pre_fd);
+	f->pre_fd = -1;
 	free(f->tasks);
 	free(f->path);
 	f->tasks = NULL;
@@ -925,13 +935,24 @@ static int sfile_read(struct sfile *f, MDB_txn *txn)
 	struct stat after;
 	ssize_t n;
 	int rc = 0;
-	/* O_NONBLOCK: if a FIFO took the file's place, do not wait on it (fstat below notices) */
-	int fd = openat(f->dirfd, f->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return mlv_error_set_errno(MLV_EIO, errno, "cannot open '%s'", f->path);
-	if ((n = mlv_io_read_full(fd, f->data, len)) < 0) {
-		rc = mlv_error_set_errno(MLV_EIO, (int)-n, "cannot read '%s'", f->path);
-		goto done;
+	int fd = f->pre_fd;
+	f->pre_fd = -1;
+	if (fd >= 0 && f->pre_got != (ssize_t)len) {
+		/* the ring's read failed or came back short: read it here, and say why if it fails again */
+		close(fd);
+		fd = -1;
+	}
+	if (fd >= 0) {
+		n = (ssize_t)len;
+		f->prefetched = 1;
+	} else {
+		/* O_NONBLOCK: if a FIFO took the file's place, do not wait on it (fstat below notices) */
+		if ((fd = openat(f->dirfd, f->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
+			return mlv_error_set_errno(MLV_EIO, errno, "cannot open '%s'", f->path);
+		if ((n = mlv_io_read_full(fd, f->data, len)) < 0) {
+			rc = mlv_error_set_errno(MLV_EIO, (int)-n, "cannot read '%s'", f->path);
+			goto done;
+		}
 	}
 	/*
 	 * The bytes read are the file lstat saw only if it is still that file,
@@ -1022,6 +1043,7 @@ static int sfile_store(mlv_writer *w, struct sfile *f)
 		w->stats.bytes_stored += MLV_ENTRY_HDRSZ + h.stored_len;
 	}
 	w->stats.bytes_in += (uint64_t)f->sb.st_size;
+	w->stats.files_prefetched += (uint64_t)f->prefetched;
 	w->last_size = (uint64_t)f->sb.st_size;
 	if ((rc = finish_object(w, &f->oid, MLV_OBJ_BLOB, (uint64_t)f->sb.st_size, ids, f->ntasks)))
 		goto done;
@@ -1042,10 +1064,145 @@ static int file_threads(void)
 	return ncpu > 8 ? 11 : (int)ncpu + 2;
 }
 
-/* Store the N files V (their tree entries get the ids), in pipelined batches. */
+/*
+ * The ring reads a batch's files while the pool works on the batch before:
+ * one submission for the whole batch, where a read per file from each pool
+ * thread costs the VM a device notification per file (cold reads of 10,000
+ * small files: 0.40 -> 0.24 s, 0.40 -> 0.20 s of system time, measured
+ * alone). MLV_IO_URING=0 turns it off; where the kernel refuses io_uring,
+ * the pool reads the files itself, as it does any file whose read through
+ * the ring failed or came back short.
+ */
+static struct io_uring *ring_get(mlv_writer *w)
+{
+	if (!w->ring_state) {
+		const char *env = getenv("MLV_IO_URING");
+		w->ring_state = -1;
+		if ((!env || strcmp(env, "0")) && (w->ring = mlv__malloc(sizeof(*w->ring)))) {
+			if (io_uring_queue_init(BATCH_FILES, w->ring, 0) == 0) {
+				w->ring_state = 1;
+			} else {
+				free(w->ring);
+				w->ring = NULL;
+			}
+		}
+	}
+	return w->ring_state == 1 ? w->ring : NULL;
+}
+
+/* Open the N files V and submit their reads on the ring (any that cannot be are left to the pool). */
+static void prefetch_submit(mlv_writer *w, struct sfile *v, size_t n)
+{
+	struct io_uring *ring = ring_get(w);
+	size_t queued = 0;
+	if (!ring)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct sfile *f = &v[i];
+		struct io_uring_sqe *sqe;
+		struct stat sb;
+		int fd;
+		if (!f->sb.st_size)
+			continue;
+		if ((fd = openat(f->dirfd, f->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
+			continue; /* the pool's own open says why */
+		/* only the regular file lstat saw: a FIFO in its place could keep the ring waiting */
+		if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || !same_stat(&f->sb, &sb) ||
+		    !(sqe = io_uring_get_sqe(ring))) {
+			close(fd);
+			continue;
+		}
+		io_uring_prep_read(sqe, fd, f->data, (unsigned)f->sb.st_size, 0);
+		io_uring_sqe_set_data(sqe, f);
+		f->pre_fd = fd;
+		f->pre_got = -EINPROGRESS;
+		queued++;
+	}
+	while (queued) {
+		int k = io_uring_submit(ring);
+		if (k == -EINTR || k == -EAGAIN)
+			continue;
+		if (k <= 0)
+			break;
+		w->ring_inflight += (size_t)k;
+		queued -= (size_t)k;
+	}
+	if (queued) {
+		/*
+		 * Not all taken: wait for those that were, then give up the ring
+		 * (the rest never reach the kernel; their files are read by the pool).
+		 */
+		struct io_uring_cqe *cqe;
+		while (w->ring_inflight) {
+			int e = io_uring_wait_cqe(ring, &cqe);
+			if (e == -EINTR || e == -EAGAIN || e == -EBUSY)
+				continue;
+			if (e)
+				abort(); /* cannot happen; reusing the buffers with reads in flight is worse */
+			((struct sfile *)io_uring_cqe_get_data(cqe))->pre_got = cqe->res;
+			io_uring_cqe_seen(ring, cqe);
+			w->ring_inflight--;
+		}
+		io_uring_queue_exit(ring);
+		free(ring);
+		w->ring = NULL;
+		w->ring_state = -1;
+	}
+}
+
+/* Wait for every read submitted: their buffers are about to be used. */
+static void prefetch_reap(mlv_writer *w)
+{
+	struct io_uring_cqe *cqe;
+	while (w->ring_inflight) {
+		int e = io_uring_wait_cqe(w->ring, &cqe);
+		if (e == -EINTR || e == -EAGAIN || e == -EBUSY)
+			continue;
+		if (e)
+			abort(); /* cannot happen; reusing the buffers with reads in flight is worse */
+		((struct sfile *)io_uring_cqe_get_data(cqe))->pre_got = cqe->res;
+		io_uring_cqe_seen(w->ring, cqe);
+		w->ring_inflight--;
+	}
+}
+
+/*
+ * Lay out the next batch of V[START..N) in memory MEM: as many files as fit
+ * (at most BATCH_FILES, BATCH_BYTES of data); returns its end.
+ */
+static size_t batch_pick(struct sfile *v, size_t n, size_t start, unsigned char *mem)
+{
+	size_t end = start, bytes = 0, abytes = 0;
+	while (end < n && end - start < BATCH_FILES) {
+		size_t len = (size_t)v[end].sb.st_size;
+		if (bytes + len > BATCH_BYTES || bytes + len + abytes + arena_bound(len) > FMEM_SIZE)
+			break;
+		bytes += len;
+		abytes += arena_bound(len);
+		end++;
+	}
+	abytes = 0;
+	/* data first, then the compressed outputs */
+	for (size_t i = start, off = 0; i < end; i++) {
+		size_t len = (size_t)v[i].sb.st_size;
+		v[i].data = mem + off;
+		off += len;
+		v[i].arena_cap = arena_bound(len);
+		v[i].arena = mem + bytes + abytes;
+		abytes += v[i].arena_cap;
+	}
+	return end;
+}
+
+/*
+ * Store the N files V (their tree entries get the ids), in pipelined
+ * batches: while the pool hashes and compresses batch K, this thread
+ * appends batch K-1 to the pack, then has the ring read batch K+1 into the
+ * memory batch K-1 used.
+ */
 static int store_small_files(mlv_writer *w, struct sfile *v, size_t n)
 {
-	size_t start = 0, prev = 0, nprev = 0;
+	size_t start = 0, end, prev = 0, nprev = 0;
 	int rc = 0, slot = 0;
 	if (!n)
 		return 0;
@@ -1057,31 +1214,13 @@ static int store_small_files(mlv_writer *w, struct sfile *v, size_t n)
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
 		else
 			mlv__huge_pages(w->fmem[i], FMEM_SIZE); /* fewer first-touch faults */
+	end = batch_pick(v, n, start, w->fmem[slot]);
+	if (end == start) /* cannot happen: files this small always fit */
+		return mlv_error_set(MLV_ERROR, "'%s': internal error: no room to read it", v[start].path);
+	prefetch_submit(w, v + start, end - start);
+	prefetch_reap(w);
 	for (;;) {
-		size_t end = start, bytes = 0, abytes = 0;
-		unsigned char *mem = w->fmem[slot];
-		if (!rc)
-			while (end < n && end - start < BATCH_FILES) {
-				size_t len = (size_t)v[end].sb.st_size;
-				if (bytes + len > BATCH_BYTES || bytes + len + abytes + arena_bound(len) > FMEM_SIZE)
-					break;
-				bytes += len;
-				abytes += arena_bound(len);
-				end++;
-			}
-		if (!rc && end == start && start < n) /* cannot happen: files this small always fit */
-			rc = mlv_error_set(MLV_ERROR, "'%s': internal error: no room to read it", v[start].path);
-		abytes = 0;
-		/* data first, then the compressed outputs */
-		for (size_t i = start, off = 0; i < end; i++) {
-			size_t len = (size_t)v[i].sb.st_size;
-			v[i].data = mem + off;
-			off += len;
-			v[i].arena_cap = arena_bound(len);
-			v[i].arena = mem + bytes + abytes;
-			abytes += v[i].arena_cap;
-		}
-		slot ^= 1;
+		size_t nstart = end, nend = end;
 		if (end > start) {
 			if (w->fpool)
 				mlv__pool_submit(w->fpool, end - start, sfile_task, v + start);
@@ -1089,21 +1228,32 @@ static int store_small_files(mlv_writer *w, struct sfile *v, size_t n)
 				for (size_t i = start; i < end; i++)
 					sfile_task(v, i);
 		}
-		/* the batch before is complete: store it while the pool reads this one */
+		/* the batch before is complete: store it while the pool works on this one */
 		for (size_t i = prev; i < prev + nprev; i++) {
 			if (!rc)
 				rc = sfile_store(w, &v[i]);
 			sfile_release(&v[i]);
 		}
+		/* its memory takes the next batch, read meanwhile */
+		if (!rc && nstart < n) {
+			nend = batch_pick(v, n, nstart, w->fmem[slot ^ 1]);
+			if (nend == nstart) /* cannot happen: files this small always fit */
+				rc = mlv_error_set(MLV_ERROR, "'%s': internal error: no room to read it", v[nstart].path);
+			else
+				prefetch_submit(w, v + nstart, nend - nstart);
+		}
 		if (end > start && w->fpool)
 			mlv__pool_wait(w->fpool);
+		prefetch_reap(w);
 		if (end == start)
 			break;
 		if (!rc && w->progress)
 			w->progress(w->progress_payload, w->stats.bytes_in);
 		prev = start;
 		nprev = end - start;
-		start = end;
+		start = nstart;
+		end = nend;
+		slot ^= 1;
 	}
 	for (size_t i = 0; i < n; i++)
 		sfile_release(&v[i]);
@@ -1279,6 +1429,7 @@ static int add_dir_fd(mlv_writer *w, struct walk *wk, mlv_oid *out, int dirfd, c
 				memset(f, 0, sizeof(*f));
 				f->w = w;
 				f->dirfd = dirfd;
+				f->pre_fd = -1;
 				f->name = e->name;
 				f->sb = *sb;
 				f->entry = e;
@@ -1529,6 +1680,11 @@ void mlv_writer_free(mlv_writer *w)
 		mlv__unlock(w->st->lockfd_gc);
 	mlv__pool_free(w->pool);
 	mlv__pool_free(w->fpool);
+	if (w->ring) {
+		prefetch_reap(w);
+		io_uring_queue_exit(w->ring);
+		free(w->ring);
+	}
 	free(w->fmem[0]);
 	free(w->fmem[1]);
 	for (int i = 0; i < w->cctxs.n; i++)

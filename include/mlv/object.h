@@ -98,6 +98,7 @@ typedef struct mlv_writer_stats {
 	uint64_t bytes_in;        /* content bytes seen */
 	uint64_t bytes_new;       /* content bytes of new chunks */
 	uint64_t bytes_stored;    /* bytes those take in the pack (compressed) */
+	uint64_t files_prefetched; /* small files of directories read through io_uring */
 } mlv_writer_stats;
 
 int mlv_writer_new(mlv_writer **out, mlv_store *st);
