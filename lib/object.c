@@ -538,11 +538,12 @@ static int block_finish(mlv_writer *w, struct block *b, const struct block *prev
 	b->whole = !(first && b->eof && b->ntasks <= 1);
 	if (need > b->arena_cap) {
 		/*
-		 * Room for any block read from a file at once: trial compression
-		 * writes to scattered parts of it, and a fresh allocation would
-		 * fault its pages in again (3-4% of the CPU time of a 1 GiB file).
+		 * A file of several blocks: room for any of its blocks at once, so
+		 * that the arena is not allocated again, its pages faulted in
+		 * again, whenever a block has more chunks (3-4% of the CPU time of
+		 * a 1 GiB file). A record or a small file gets what it needs.
 		 */
-		size_t cap = arena_bound(MLV_CHUNK_MAX + READ_BLOCK);
+		size_t cap = fd >= 0 && !b->eof ? arena_bound(MLV_CHUNK_MAX + READ_BLOCK) : 0;
 		if (cap < need)
 			cap = need;
 		free(b->arena);
@@ -1095,6 +1096,22 @@ static struct io_uring *ring_get(mlv_writer *w)
 	return w->ring_state == 1 ? w->ring : NULL;
 }
 
+/* Wait for every read submitted: their buffers are about to be used. */
+static void prefetch_reap(mlv_writer *w)
+{
+	struct io_uring_cqe *cqe;
+	while (w->ring_inflight) {
+		int e = io_uring_wait_cqe(w->ring, &cqe);
+		if (e == -EINTR || e == -EAGAIN || e == -EBUSY)
+			continue;
+		if (e)
+			abort(); /* cannot happen; reusing the buffers with reads in flight is worse */
+		((struct sfile *)io_uring_cqe_get_data(cqe))->pre_got = cqe->res;
+		io_uring_cqe_seen(w->ring, cqe);
+		w->ring_inflight--;
+	}
+}
+
 /* Open the N files V and submit their reads on the ring (any that cannot be are left to the pool). */
 static void prefetch_submit(mlv_writer *w, struct sfile *v, size_t n)
 {
@@ -1137,37 +1154,11 @@ static void prefetch_submit(mlv_writer *w, struct sfile *v, size_t n)
 		 * Not all taken: wait for those that were, then give up the ring
 		 * (the rest never reach the kernel; their files are read by the pool).
 		 */
-		struct io_uring_cqe *cqe;
-		while (w->ring_inflight) {
-			int e = io_uring_wait_cqe(ring, &cqe);
-			if (e == -EINTR || e == -EAGAIN || e == -EBUSY)
-				continue;
-			if (e)
-				abort(); /* cannot happen; reusing the buffers with reads in flight is worse */
-			((struct sfile *)io_uring_cqe_get_data(cqe))->pre_got = cqe->res;
-			io_uring_cqe_seen(ring, cqe);
-			w->ring_inflight--;
-		}
+		prefetch_reap(w);
 		io_uring_queue_exit(ring);
 		free(ring);
 		w->ring = NULL;
 		w->ring_state = -1;
-	}
-}
-
-/* Wait for every read submitted: their buffers are about to be used. */
-static void prefetch_reap(mlv_writer *w)
-{
-	struct io_uring_cqe *cqe;
-	while (w->ring_inflight) {
-		int e = io_uring_wait_cqe(w->ring, &cqe);
-		if (e == -EINTR || e == -EAGAIN || e == -EBUSY)
-			continue;
-		if (e)
-			abort(); /* cannot happen; reusing the buffers with reads in flight is worse */
-		((struct sfile *)io_uring_cqe_get_data(cqe))->pre_got = cqe->res;
-		io_uring_cqe_seen(w->ring, cqe);
-		w->ring_inflight--;
 	}
 }
 
