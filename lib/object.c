@@ -889,9 +889,10 @@ int mlv_writer_add_fd(mlv_writer *w, mlv_oid *out, int fd, mlv_objtype type, con
 /* ---- directories: their small files stored in parallel ---- */
 
 /*
- * A directory's files of up to SMALL_FILE bytes are read whole and stored
- * by the file pool, a batch (at most BATCH_FILES files, BATCH_BYTES bytes)
- * at a time, while this thread appends the batch before to the pack: one
+ * A directory's files of up to SMALL_FILE bytes are read whole (through the
+ * ring when there is one, see prefetch_submit) and hashed and compressed by
+ * the file pool, a batch (at most BATCH_FILES files, BATCH_BYTES bytes) at a
+ * time, while this thread appends the batch before to the pack: one
  * file after another would leave the other cores idle and the disk waiting
  * for one read at a time. Larger files go through ingest, which is parallel
  * within the file. Only this thread writes to the pack and the index, so the
@@ -1061,7 +1062,10 @@ done:
 	return rc;
 }
 
-/* Threads for reading files: more than the cores, so that cold reads overlap. */
+/*
+ * Threads for the small files: more than the cores, so that cold reads
+ * overlap where the pool reads the files itself (no ring).
+ */
 static int file_threads(void)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -1204,7 +1208,7 @@ static int store_small_files(mlv_writer *w, struct sfile *v, size_t n)
 		return 0;
 	if (!w->fpool && mlv__pool_new_n(&w->fpool, file_threads()))
 		w->fpool = NULL;
-	/* two batches' memory, reused: one being read by the pool, one being written to the pack */
+	/* two batches' memory, reused: one hashed by the pool, the other stored, then read into */
 	for (int i = 0; i < 2 && !w->fmem[i]; i++)
 		if (!(w->fmem[i] = mlv__malloc(FMEM_SIZE)))
 			return mlv_error_set(MLV_ENOMEM, "out of memory");
