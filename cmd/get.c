@@ -40,7 +40,8 @@ static int fd_sink(void *payload, const void *data, size_t len)
 static int stdout_sink(void *payload, const void *data, size_t len)
 {
 	(void)payload;
-	return plumb_write_stdout(data, len) ? MLV_EIO : 0;
+	return plumb_write_stdout(data, len) == 0 ? 0 :
+		mlv_error_set_errno(MLV_EIO, mlv_stdout_errno, "write error on standard output");
 }
 
 /* A name beside PATH for a temporary file or directory. */

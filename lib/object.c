@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1797,133 +1798,204 @@ done:
 
 /* ---- reading, in parallel for large objects ---- */
 
-/* One chunk to fetch: read, decompress and verify on a pool thread. */
-struct rtask {
+/*
+ * The chunks of a large object go to the pool one task each, in order. A
+ * task reads and decompresses its chunk on whichever thread took it, then
+ * waits for its turn and, on the same thread, hashes it into the whole
+ * object's hash and passes it to the sink: the bytes are still in that
+ * core's cache. (When one thread decompressed and another hashed, every
+ * chunk crossed between the cores twice, and decompressing into buffers the
+ * other core had just read took twice as long.) Tasks are taken in order
+ * and a thread waits only for a lower task, which a running thread holds:
+ * the lowest unfinished task can always go on.
+ */
+struct rchunk {
 	int fd;
 	struct mlv_chunk_loc loc;
 	mlv_oid id;
-	unsigned char *out, *scratch;
-	uint32_t len;
-	int rc;
-	char err[512];  /* the last error is per thread: carried back here */
 };
 
-struct rbatch {
-	struct rtask *t;
-	size_t n;
-	pthread_mutex_t *mu;
-	ZSTD_DCtx **dctx;  /* a free list of contexts, one per concurrent task at most */
-	int *ndctx;
-	int verify;        /* hash each chunk (else only the whole object is verified) */
+/* A decompressed chunk and the compressed bytes it came from. */
+struct rbuf {
+	struct rbuf *next;
+	unsigned char *out, *scratch;
 };
+
+struct rpipe {
+	const struct rchunk *c;    /* this window's chunks */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	_Atomic size_t turn;       /* the task whose bytes go on next */
+	struct rbuf *free;         /* buffers not in use (under mu) */
+	ZSTD_DCtx *dctx[64];       /* contexts not in use (under mu) */
+	int ndctx;
+	int verify;                /* hash each chunk too (else only the whole object is) */
+	const mlv_oid *oid;
+	uint64_t size, total;      /* what the manifest says; bytes passed on */
+	mlv_hasher *h;
+	mlv_sink_fn sink;
+	void *payload;
+	/* the first failure (in turn); the tasks after it only pass their turn on */
+	int rc;
+	char err[1024];
+	_Atomic int failed;        /* set with rc: tasks not yet read skip their reading */
+};
+
+#define READ_WINDOW 256    /* chunks located ahead, by this thread */
+#define READ_SPIN 4096     /* pauses before a task sleeps waiting for its turn */
+
+static void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+static void wait_turn(struct rpipe *p, size_t i)
+{
+	for (int k = 0; k < READ_SPIN; k++) {
+		if (atomic_load_explicit(&p->turn, memory_order_acquire) == i)
+			return;
+		cpu_relax();
+	}
+	pthread_mutex_lock(&p->mu);
+	while (atomic_load_explicit(&p->turn, memory_order_relaxed) != i)
+		pthread_cond_wait(&p->cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Record the first failure: MSG, said to be damage to the object when DAMAGED. */
+static void pipe_fail(struct rpipe *p, int rc, int damaged, const char *msg)
+{
+	char hex[MLV_OID_HEXSZ + 1];
+	if (p->rc)
+		return;
+	p->rc = rc;
+	atomic_store_explicit(&p->failed, 1, memory_order_relaxed);
+	if (damaged)
+		snprintf(p->err, sizeof(p->err), "object %s is damaged: %s", mlv_oid_fmt(hex, p->oid), msg);
+	else
+		snprintf(p->err, sizeof(p->err), "%s", msg);
+}
 
 static void read_task(void *arg, size_t i)
 {
-	struct rbatch *b = arg;
-	struct rtask *t = &b->t[i];
+	struct rpipe *p = arg;
+	const struct rchunk *c = &p->c[i];
+	struct rbuf *b;
 	ZSTD_DCtx *d = NULL;
-	pthread_mutex_lock(b->mu);
-	if (*b->ndctx)
-		d = b->dctx[--*b->ndctx];
-	pthread_mutex_unlock(b->mu);
+	uint32_t len = 0;
+	int rc;
+	char err[512];
+	pthread_mutex_lock(&p->mu);
+	if ((b = p->free))
+		p->free = b->next;
+	if (p->ndctx)
+		d = p->dctx[--p->ndctx];
+	pthread_mutex_unlock(&p->mu);
+	if (!b && (b = mlv__malloc(sizeof(*b) + MLV_CHUNK_MAX + ZSTD_compressBound(MLV_CHUNK_MAX)))) {
+		b->out = (unsigned char *)(b + 1);
+		b->scratch = b->out + MLV_CHUNK_MAX;
+	}
 	if (!d)
 		d = mlv__dctx_new();
-	t->rc = d ? mlv__chunk_read_at_v(d, t->fd, &t->loc, &t->id, t->out, &t->len, t->scratch, b->verify)
-		  : mlv_error_set(MLV_ENOMEM, "out of memory");
-	if (t->rc)
-		snprintf(t->err, sizeof(t->err), "%s", mlv_error_last());
-	pthread_mutex_lock(b->mu);
-	if (d && *b->ndctx < 64)
-		b->dctx[(*b->ndctx)++] = d, d = NULL;
-	pthread_mutex_unlock(b->mu);
+	if (atomic_load_explicit(&p->failed, memory_order_relaxed))
+		rc = 0; /* nothing of it goes on */
+	else if (!b || !d)
+		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
+	else
+		rc = mlv__chunk_read_at_v(d, c->fd, &c->loc, &c->id, b->out, &len, b->scratch, p->verify);
+	if (rc)
+		snprintf(err, sizeof(err), "%s", mlv_error_last());
+	wait_turn(p, i);
+	if (p->rc) {
+		/* an earlier task failed: nothing more goes on */
+	} else if (rc) {
+		pipe_fail(p, rc, rc != MLV_ENOMEM, err);
+	} else if ((p->total += len) > p->size) {
+		pipe_fail(p, MLV_ECORRUPT, 1, "its chunks are longer than its size");
+	} else {
+		mlv_hasher_update(p->h, b->out, len);
+		if (p->sink && (rc = p->sink(p->payload, b->out, len)))
+			pipe_fail(p, rc, 0, mlv_error_last());
+	}
+	pthread_mutex_lock(&p->mu);
+	atomic_store_explicit(&p->turn, i + 1, memory_order_release);
+	pthread_cond_broadcast(&p->cv);
+	if (b) {
+		b->next = p->free;
+		p->free = b;
+	}
+	if (d && p->ndctx < 64)
+		p->dctx[p->ndctx++] = d, d = NULL;
+	pthread_mutex_unlock(&p->mu);
 	ZSTD_freeDCtx(d);
 }
 
-#define READ_BATCH 16
-
 /*
- * Chunks of a large object are fetched READ_BATCH at a time by the pool
- * while this thread hashes the whole object and passes the batch before on.
+ * Locate the chunks of a large object READ_WINDOW at a time (the index and
+ * the pack fds are this thread's) while the pool reads the window before.
  */
 static int read_parallel(mlv_store *st, MDB_txn *txn, const mlv_oid *oid, const struct mlv_manifest *m,
 	mlv_sink_fn sink, void *payload, mlv_hasher *h, uint64_t *total, int verify)
 {
-	struct rtask *t = mlv__calloc(2 * READ_BATCH, sizeof(*t));
-	unsigned char *mem = NULL;
+	struct rchunk *win = mlv__calloc(2 * READ_WINDOW, sizeof(*win));
 	struct mlv_pool *pool = NULL;
-	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-	ZSTD_DCtx *dctx[64];
-	int ndctx = 0, rc = 0, inflight = 0;
-	size_t scr = ZSTD_compressBound(MLV_CHUNK_MAX);
-	struct rbatch b[2];
+	struct rpipe p = { .verify = verify, .oid = oid, .size = m->size, .h = h, .sink = sink, .payload = payload };
+	size_t n[2] = { 0, 0 };
+	uint32_t next = 0;
+	int rc = 0, cur = 0, inflight = 0;
 	char hex[MLV_OID_HEXSZ + 1];
-	if (!t || !(mem = mlv__malloc(2 * READ_BATCH * (MLV_CHUNK_MAX + scr))) || mlv__pool_new(&pool)) {
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.cv, NULL);
+	if (!win || mlv__pool_new(&pool)) {
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
 		goto done;
 	}
-	for (int i = 0; i < 2 * READ_BATCH; i++) {
-		t[i].out = mem + (size_t)i * (MLV_CHUNK_MAX + scr);
-		t[i].scratch = t[i].out + MLV_CHUNK_MAX;
-	}
-	for (int k = 0; k < 2; k++)
-		b[k] = (struct rbatch){ t + k * READ_BATCH, 0, &mu, dctx, &ndctx, verify };
-	/* Locations are looked up here: the index and the pack fds are this thread's. */
-	uint32_t next = 0;
-	int cur = 0;
 	for (;;) {
-		struct rbatch *nb = &b[cur];
-		nb->n = 0;
-		while (next < m->nchunks && nb->n < READ_BATCH) {
-			struct rtask *x = &nb->t[nb->n];
+		struct rchunk *w = win + cur * READ_WINDOW;
+		n[cur] = 0;
+		while (next < m->nchunks && n[cur] < READ_WINDOW) {
+			struct rchunk *x = &w[n[cur]];
 			x->id = m->chunks[next];
 			if ((rc = mlv__chunk_locate(st, txn, &x->id, &x->loc, &x->fd))) {
 				rc = mlv_error_set(rc, "object %s is damaged: %s", mlv_oid_fmt(hex, oid), mlv_error_last());
 				goto done;
 			}
-			nb->n++;
+			n[cur]++;
 			next++;
 		}
 		if (inflight) {
-			/* finish the batch before this one, then start this one, then pass the earlier one on */
-			struct rbatch *pb = &b[cur ^ 1];
 			mlv__pool_wait(pool);
 			inflight = 0;
-			if (nb->n) {
-				mlv__pool_submit(pool, nb->n, read_task, nb);
-				inflight = 1;
-			}
-			for (size_t i = 0; i < pb->n; i++) {
-				struct rtask *x = &pb->t[i];
-				if (x->rc) {
-					rc = mlv_error_set(x->rc, "object %s is damaged: %s", mlv_oid_fmt(hex, oid), x->err);
-					goto done;
-				}
-				*total += x->len;
-				if (*total > m->size) {
-					rc = mlv_error_set(MLV_ECORRUPT, "object %s is damaged: its chunks are longer than its size",
-						mlv_oid_fmt(hex, oid));
-					goto done;
-				}
-				mlv_hasher_update(h, x->out, x->len);
-				if (sink && (rc = sink(payload, x->out, x->len)))
-					goto done;
-			}
-		} else if (nb->n) {
-			mlv__pool_submit(pool, nb->n, read_task, nb);
-			inflight = 1;
+			if (p.rc)
+				break;
 		}
-		if (!inflight)
+		if (!n[cur])
 			break;
+		p.c = w;
+		atomic_store(&p.turn, 0);
+		mlv__pool_submit(pool, n[cur], read_task, &p);
+		inflight = 1;
 		cur ^= 1;
 	}
+	if (p.rc)
+		rc = mlv_error_set(p.rc, "%s", p.err);
+	*total = p.total;
 done:
 	if (inflight)
 		mlv__pool_wait(pool);
 	mlv__pool_free(pool);
-	for (int i = 0; i < ndctx; i++)
-		ZSTD_freeDCtx(dctx[i]);
-	free(mem);
-	free(t);
+	for (int i = 0; i < p.ndctx; i++)
+		ZSTD_freeDCtx(p.dctx[i]);
+	while (p.free) {
+		struct rbuf *b = p.free;
+		p.free = b->next;
+		free(b);
+	}
+	pthread_mutex_destroy(&p.mu);
+	pthread_cond_destroy(&p.cv);
+	free(win);
 	return rc;
 }
 

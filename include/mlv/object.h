@@ -43,7 +43,13 @@ int mlv_object_info(mlv_store *st, const mlv_oid *oid, mlv_objinfo *out);
  */
 int mlv_object_resolve(mlv_store *st, mlv_oid *out, const char *prefix);
 
-/* Receives content in order; a non-zero return stops the read and is returned. */
+/*
+ * Receives content in order; a non-zero return stops the read and is
+ * returned, with the message the sink set (mlv_error_set). Calls come one
+ * at a time, but for a large object not always from the caller's thread: a
+ * chunk goes on from the pool thread that read it, while it is still in
+ * that core's cache. A sink must not depend on the thread it runs on.
+ */
 typedef int (*mlv_sink_fn)(void *payload, const void *data, size_t len);
 
 /*

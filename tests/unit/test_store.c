@@ -4,6 +4,7 @@
  * processes), concurrent writers, gc, index rebuild and map growth.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -795,6 +796,64 @@ static void test_map_growth(void)
 	free(path);
 }
 
+/*
+ * A large object's chunks reach the sink from whichever pool thread read
+ * them: the calls must still come one at a time, in order, and a sink's
+ * failure (its code and message) must come back from the read, with no call
+ * after it. 24 MiB is some 380 chunks: more than one window of them.
+ */
+struct order_sink {
+	const unsigned char *want;
+	size_t len, got;
+	int calls, fail_at, overlaps;
+	_Atomic int inside;
+};
+
+static int order_sink(void *payload, const void *data, size_t len)
+{
+	struct order_sink *o = payload;
+	int rc = 0;
+	if (atomic_fetch_add(&o->inside, 1) != 0)
+		o->overlaps++;
+	o->calls++;
+	if (o->calls == o->fail_at)
+		rc = mlv_error_set(MLV_EIO, "the sink refused call %d", o->calls);
+	else if (o->got + len > o->len || memcmp(o->want + o->got, data, len))
+		rc = mlv_error_set(MLV_EINVALID, "bytes out of order at %zu", o->got);
+	else
+		o->got += len;
+	atomic_fetch_sub(&o->inside, 1);
+	return rc;
+}
+
+static void test_read_sink_order(void)
+{
+	char *path = new_store("read-order");
+	mlv_store *st = NULL;
+	size_t len = 24u << 20;
+	unsigned char *data = malloc(len);
+	mlv_objinfo info;
+	mlv_oid id;
+	test_random(data, len, 33);
+	CHECK_OK(mlv_store_open(&st, path));
+	CHECK_OK(store_buf(st, &id, data, len, NULL));
+	CHECK_OK(mlv_object_info(st, &id, &info));
+	CHECK(info.nchunks > 300);
+	for (int priv = 0; priv < 2; priv++) {
+		struct order_sink o = { data, len, 0, 0, 0, 0, 0 };
+		CHECK_OK(priv ? mlv_object_read_private(st, &id, order_sink, &o) : mlv_object_read(st, &id, order_sink, &o));
+		CHECK(o.got == len && o.overlaps == 0 && o.calls == (int)info.nchunks);
+		struct order_sink f = { data, len, 0, 0, 250, 0, 0 };
+		CHECK_RC(priv ? mlv_object_read_private(st, &id, order_sink, &f) : mlv_object_read(st, &id, order_sink, &f),
+			MLV_EIO);
+		CHECK_STR(mlv_error_last(), "the sink refused call 250");
+		CHECK(f.calls == 250 && f.overlaps == 0);
+	}
+	mlv_store_free(st);
+	free(data);
+	free(path);
+}
+
 /* A large object is read by several threads: damage anywhere is still refused. */
 static void test_corruption_parallel(void)
 {
@@ -842,6 +901,7 @@ int main(void)
 {
 	test_roundtrip();
 	test_corruption_parallel();
+	test_read_sink_order();
 	test_dedup_and_prefix();
 	test_corruption();
 	test_faults();
