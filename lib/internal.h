@@ -54,7 +54,7 @@ size_t mlv__chunk_cut(const unsigned char *data, size_t len, int at_eof);
  * O_DIRECT, from a thread of its own while the caller fills the next buffer:
  * no copy into the page cache, whose freshly allocated pages are what writing
  * a large file mostly costs (on a VM several times the copy itself). A
- * third thread calls fdatasync every 32 MiB meanwhile, so that the fsync at
+ * third thread calls fdatasync every 16 MiB meanwhile, so that the fsync at
  * the end does not wait for the device to flush the whole file. A file
  * system that does not take O_DIRECT, or refuses a write with it, gets
  * ordinary writes. Each write is an injection point (as mlv_io_write),

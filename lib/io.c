@@ -340,9 +340,12 @@ struct mlv__seqw_bg {
  * second thread calls fdatasync after each SEQW_SYNC_EVERY bytes instead,
  * while the writes go on, so that the final fsync has little left. Its
  * error is the writing thread's error: it must not be lost, because on
- * Linux a later fsync of the same file does not report it again.
+ * Linux a later fsync of the same file does not report it again. Every
+ * 16 MiB rather than 32: a 1 GiB track took 1.75 s against 1.90 s (median
+ * of seven interleaved runs), and the checkout of a 137 MB file was faster
+ * too.
  */
-#define SEQW_SYNC_EVERY (32u << 20)
+#define SEQW_SYNC_EVERY (16u << 20)
 
 void mlv__huge_pages(void *p, size_t len)
 {

@@ -1341,10 +1341,12 @@ static int fd_sink(void *payload, const void *data, size_t len)
 
 /*
  * Files from this size on are written past the page cache (see mlv__seqw),
- * through a buffer of BIG_BUF bytes.
+ * through a buffer of BIG_BUF bytes: each O_DIRECT write is that long.
+ * 16 MiB writes checked a 137 MB file out in 0.245-0.257 s against 0.304 s
+ * with 8 MiB (median of nine interleaved runs; 32 MiB: 0.259 s).
  */
 #define BIG_FILE (8u << 20)
-#define BIG_BUF (8u << 20)
+#define BIG_BUF (16u << 20)
 
 /*
  * Write object OID (SIZE bytes) as NAME in DFD: a temporary file beside it,
