@@ -70,6 +70,7 @@ struct mlv__seqw {
 	unsigned char *mem, *buf; /* buf: mem aligned to MLV_SEQW_ALIGN, cap bytes */
 	size_t cap, len;          /* len bytes wait in buf */
 	uint64_t pos;             /* bytes given to fd so far: its file offset */
+	uint64_t put;             /* bytes put so far: buf holds the last len of them */
 	const char *what;         /* for the injection log */
 	struct mlv__seqw_bg *bg;  /* the writing thread and its buffer, once direct */
 	unsigned bg_syncs;        /* fdatasync calls made while writing (tests read it) */
@@ -87,6 +88,22 @@ void mlv__seqw_direct(struct mlv__seqw *s);
 int mlv__seqw_put(struct mlv__seqw *s, const void *data, size_t len);
 /* Put the IOVCNT buffers (TOTAL bytes); without O_DIRECT one writev and no copy. */
 int mlv__seqw_putv(struct mlv__seqw *s, const struct iovec *iov, int iovcnt, size_t total);
+/*
+ * Where the bytes at file offset OFF..OFF+LEN go, when they lie wholly in
+ * the buffer being filled and after what was put (else NULL): a producer
+ * that knows where its pieces go can write them there itself, in any
+ * order, then account for them in order with mlv__seqw_advance. The
+ * buffer stays until it is full, so a slot stays valid until its bytes are
+ * advanced over. Calls must not overlap a put or an advance.
+ */
+unsigned char *mlv__seqw_slot(struct mlv__seqw *s, uint64_t off, size_t len);
+/* The next LEN bytes are in place (written through mlv__seqw_slot). */
+int mlv__seqw_advance(struct mlv__seqw *s, size_t len);
+/*
+ * mlv_object_read_private into the writer SW (large objects mostly without
+ * a copy: see mlv__seqw_slot); a write error is MLV_EIO naming SW's file.
+ */
+int mlv__object_read_seqw(mlv_store *st, const mlv_oid *oid, struct mlv__seqw *sw);
 /* Write all that waits, and wait for it to be written. */
 int mlv__seqw_flush(struct mlv__seqw *s);
 /* Stop the thread (after waiting for its write) and free the buffers; S may be zeroed. */

@@ -624,17 +624,41 @@ int mlv__seqw_put(struct mlv__seqw *s, const void *data, size_t len)
 			return err;
 		if ((err = mlv_io_point("write", s->what)))
 			return -err;
-		return seqw_write(s, p, len);
+		if ((err = seqw_write(s, p, len)))
+			return err;
+		s->put += len;
+		return 0;
 	}
 	while (len > 0) {
 		size_t k = s->cap - s->len < len ? s->cap - s->len : len;
 		memcpy(s->buf + s->len, p, k);
 		s->len += k;
+		s->put += k;
 		p += k;
 		len -= k;
 		if (s->len == s->cap && (err = seqw_drain(s, 0)))
 			return err;
 	}
+	return 0;
+}
+
+unsigned char *mlv__seqw_slot(struct mlv__seqw *s, uint64_t off, size_t len)
+{
+	uint64_t base = s->put - s->len; /* the file offset of buf[0] */
+	if (!s->buf || off < s->put || off - base > s->cap || len > s->cap - (off - base))
+		return NULL;
+	return s->buf + (off - base);
+}
+
+int mlv__seqw_advance(struct mlv__seqw *s, size_t len)
+{
+	int err;
+	if (len > s->cap - s->len)
+		return -EINVAL;
+	s->len += len;
+	s->put += len;
+	if (s->len == s->cap && (err = seqw_drain(s, 0)))
+		return err;
 	return 0;
 }
 
@@ -650,6 +674,7 @@ int mlv__seqw_putv(struct mlv__seqw *s, const struct iovec *iov, int iovcnt, siz
 	if ((err = mlv__seqw_flush(s)) || (err = mlv_io_writev(s->fd, iov, iovcnt, total, s->what)))
 		return err;
 	s->pos += total;
+	s->put += total;
 	return 0;
 }
 

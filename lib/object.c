@@ -1813,6 +1813,7 @@ struct rchunk {
 	int fd;
 	struct mlv_chunk_loc loc;
 	mlv_oid id;
+	uint64_t off;              /* where its bytes go in the object */
 };
 
 /* A decompressed chunk and the compressed bytes it came from. */
@@ -1835,6 +1836,13 @@ struct rpipe {
 	mlv_hasher *h;
 	mlv_sink_fn sink;
 	void *payload;
+	/*
+	 * Or a file's writer: a chunk that falls wholly in the buffer it is
+	 * filling is decompressed straight into it (no copy), others go
+	 * through rbuf. smu orders the writer's calls.
+	 */
+	struct mlv__seqw *sw;
+	pthread_mutex_t smu;
 	/* the first failure (in turn); the tasks after it only pass their turn on */
 	int rc;
 	char err[1024];
@@ -1878,14 +1886,23 @@ static void pipe_fail(struct rpipe *p, int rc, int damaged, const char *msg)
 		snprintf(p->err, sizeof(p->err), "%s", msg);
 }
 
+/* A writer's error as the error of the read. */
+static int seqw_error(struct mlv__seqw *sw, int err)
+{
+	if (err == -ENOMEM)
+		return mlv_error_set(MLV_ENOMEM, "out of memory");
+	return mlv_error_set_errno(MLV_EIO, -err, "cannot write '%s'", sw->what);
+}
+
 static void read_task(void *arg, size_t i)
 {
 	struct rpipe *p = arg;
 	const struct rchunk *c = &p->c[i];
 	struct rbuf *b;
 	ZSTD_DCtx *d = NULL;
+	unsigned char *dst = NULL;
 	uint32_t len = 0;
-	int rc;
+	int rc, werr;
 	char err[512];
 	pthread_mutex_lock(&p->mu);
 	if ((b = p->free))
@@ -1899,12 +1916,17 @@ static void read_task(void *arg, size_t i)
 	}
 	if (!d)
 		d = mlv__dctx_new();
+	if (p->sw && pthread_mutex_trylock(&p->smu) == 0) {
+		/* busy: the writer is swapping buffers, and this chunk is likely past the one it fills */
+		dst = mlv__seqw_slot(p->sw, c->off, c->loc.raw_len);
+		pthread_mutex_unlock(&p->smu);
+	}
 	if (atomic_load_explicit(&p->failed, memory_order_relaxed))
 		rc = 0; /* nothing of it goes on */
 	else if (!b || !d)
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
-	else
-		rc = mlv__chunk_read_at_v(d, c->fd, &c->loc, &c->id, b->out, &len, b->scratch, p->verify);
+	else /* the chunk is read only if its entry agrees with loc.raw_len, the room dst has */
+		rc = mlv__chunk_read_at_v(d, c->fd, &c->loc, &c->id, dst ? dst : b->out, &len, b->scratch, p->verify);
 	if (rc)
 		snprintf(err, sizeof(err), "%s", mlv_error_last());
 	wait_turn(p, i);
@@ -1914,6 +1936,16 @@ static void read_task(void *arg, size_t i)
 		pipe_fail(p, rc, rc != MLV_ENOMEM, err);
 	} else if ((p->total += len) > p->size) {
 		pipe_fail(p, MLV_ECORRUPT, 1, "its chunks are longer than its size");
+	} else if (p->sw) {
+		mlv_hasher_update(p->h, dst ? dst : b->out, len);
+		pthread_mutex_lock(&p->smu);
+		if (dst && c->off != p->sw->put)
+			werr = -EINVAL; /* cannot be: the chunks before it were all put */
+		else
+			werr = dst ? mlv__seqw_advance(p->sw, len) : mlv__seqw_put(p->sw, b->out, len);
+		pthread_mutex_unlock(&p->smu);
+		if (werr)
+			pipe_fail(p, seqw_error(p->sw, werr), 0, mlv_error_last());
 	} else {
 		mlv_hasher_update(p->h, b->out, len);
 		if (p->sink && (rc = p->sink(p->payload, b->out, len)))
@@ -1937,16 +1969,19 @@ static void read_task(void *arg, size_t i)
  * the pack fds are this thread's) while the pool reads the window before.
  */
 static int read_parallel(mlv_store *st, MDB_txn *txn, const mlv_oid *oid, const struct mlv_manifest *m,
-	mlv_sink_fn sink, void *payload, mlv_hasher *h, uint64_t *total, int verify)
+	mlv_sink_fn sink, void *payload, struct mlv__seqw *sw, mlv_hasher *h, uint64_t *total, int verify)
 {
 	struct rchunk *win = mlv__calloc(2 * READ_WINDOW, sizeof(*win));
 	struct mlv_pool *pool = NULL;
-	struct rpipe p = { .verify = verify, .oid = oid, .size = m->size, .h = h, .sink = sink, .payload = payload };
+	struct rpipe p = { .verify = verify, .oid = oid, .size = m->size, .h = h, .sink = sink, .payload = payload,
+		.sw = sw };
 	size_t n[2] = { 0, 0 };
+	uint64_t at = sw ? sw->put : 0;
 	uint32_t next = 0;
 	int rc = 0, cur = 0, inflight = 0;
 	char hex[MLV_OID_HEXSZ + 1];
 	pthread_mutex_init(&p.mu, NULL);
+	pthread_mutex_init(&p.smu, NULL);
 	pthread_cond_init(&p.cv, NULL);
 	if (!win || mlv__pool_new(&pool)) {
 		rc = mlv_error_set(MLV_ENOMEM, "out of memory");
@@ -1962,6 +1997,8 @@ static int read_parallel(mlv_store *st, MDB_txn *txn, const mlv_oid *oid, const 
 				rc = mlv_error_set(rc, "object %s is damaged: %s", mlv_oid_fmt(hex, oid), mlv_error_last());
 				goto done;
 			}
+			x->off = at;
+			at += x->loc.raw_len;
 			n[cur]++;
 			next++;
 		}
@@ -1994,12 +2031,25 @@ done:
 		free(b);
 	}
 	pthread_mutex_destroy(&p.mu);
+	pthread_mutex_destroy(&p.smu);
 	pthread_cond_destroy(&p.cv);
 	free(win);
 	return rc;
 }
 
-static int read_object(mlv_store *st, const mlv_oid *oid, mlv_sink_fn sink, void *payload, int private_sink)
+static int seqw_sink(void *payload, const void *data, size_t len)
+{
+	int err = mlv__seqw_put(payload, data, len);
+	return err ? seqw_error(payload, err) : 0;
+}
+
+/*
+ * Read OID into SINK. SW, when given, is the file's writer that SINK puts
+ * into: most chunks of a large object are then decompressed straight into
+ * its buffer.
+ */
+static int read_object(mlv_store *st, const mlv_oid *oid, mlv_sink_fn sink, void *payload, int private_sink,
+	struct mlv__seqw *sw)
 {
 	struct mlv_object_rec rec;
 	struct mlv_manifest m = { 0 };
@@ -2020,7 +2070,7 @@ static int read_object(mlv_store *st, const mlv_oid *oid, mlv_sink_fn sink, void
 	}
 	if (m.nchunks >= 8) {
 		/* the whole object is hashed in any case: the sink's own copy may skip the chunks' */
-		if ((rc = read_parallel(st, txn, oid, &m, sink, payload, h, &total, !private_sink)))
+		if ((rc = read_parallel(st, txn, oid, &m, sink, payload, sw, h, &total, !private_sink)))
 			goto done;
 	} else {
 		if (!(buf = mlv__malloc(MLV_CHUNK_MAX)) || !(scratch = mlv__malloc(ZSTD_compressBound(MLV_CHUNK_MAX)))) {
@@ -2064,12 +2114,17 @@ done:
 
 int mlv_object_read(mlv_store *st, const mlv_oid *oid, mlv_sink_fn sink, void *payload)
 {
-	return read_object(st, oid, sink, payload, 0);
+	return read_object(st, oid, sink, payload, 0, NULL);
 }
 
 int mlv_object_read_private(mlv_store *st, const mlv_oid *oid, mlv_sink_fn sink, void *payload)
 {
-	return read_object(st, oid, sink, payload, 1);
+	return read_object(st, oid, sink, payload, 1, NULL);
+}
+
+int mlv__object_read_seqw(mlv_store *st, const mlv_oid *oid, struct mlv__seqw *sw)
+{
+	return read_object(st, oid, seqw_sink, sw, 1, sw);
 }
 
 static int buf_sink(void *payload, const void *data, size_t len) { return mlv_buf_put(payload, data, len); }

@@ -211,7 +211,8 @@ int mlv__chunk_read_at_v(ZSTD_DCtx *dctx, int fd, const struct mlv_chunk_loc *lo
 		goto trunc;
 	if ((rc = mlv__entry_hdr_decode(&h, hdr)))
 		return mlv_error_set(MLV_ECORRUPT, "chunk %s: %s", mlv_oid_fmt(hex, id), mlv_error_last());
-	if (h.kind != MLV_ENTRY_CHUNK || mlv_oid_cmp(&h.id, id) || h.stored_len != loc.stored_len)
+	if (h.kind != MLV_ENTRY_CHUNK || mlv_oid_cmp(&h.id, id) || h.stored_len != loc.stored_len ||
+	    h.raw_len != loc.raw_len)
 		return mlv_error_set(MLV_ECORRUPT, "chunk %s: the pack entry does not match the index", mlv_oid_fmt(hex, id));
 	n = mlv_io_pread_full(fd, scratch, h.stored_len, (off_t)(loc.offset + MLV_ENTRY_HDRSZ));
 	if (n < 0)

@@ -1397,7 +1397,7 @@ link_done:
 		s.big = &big;
 	}
 	/* the temporary file is renamed into place only once the whole object verified */
-	rc = mlv_object_read_private(c->wt->st, oid, fd_sink, &s);
+	rc = s.big ? mlv__object_read_seqw(c->wt->st, oid, s.big) : mlv_object_read_private(c->wt->st, oid, fd_sink, &s);
 	if (!rc && s.big && (err = mlv__seqw_flush(s.big)))
 		rc = mlv_error_set_errno(MLV_EIO, -err, "cannot write '%s'", relpath);
 	mlv__seqw_release(&big);

@@ -3,8 +3,9 @@
  * declaring another size than the entry is refused before decompressing;
  * whatever window a frame declares, one-shot decoding writes only into the
  * chunk-sized output), and chunks verify their id. The same frames are seeds of fuzz/object.
- * And the writer of large pack files: what it writes past the page cache,
- * with a thread writing and a thread flushing, reads back byte for byte.
+ * And the writer of large files: what it writes past the page cache, with a
+ * thread writing and a thread flushing, put or placed in its buffer by the
+ * caller, reads back byte for byte.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -112,9 +113,67 @@ static void test_seqw_direct(void)
 	free(back);
 }
 
+/*
+ * Pieces written in place through slots, three at a time in reverse order,
+ * and accounted for in order, through a 1 MiB buffer: a piece that does not
+ * fit wholly in the buffer being filled gets no slot and is put instead.
+ * The file holds exactly the data; a slot is refused for bytes already put
+ * and for bytes past the buffer.
+ */
+static void test_seqw_slots(void)
+{
+	const size_t total = 8u << 20, piece = 70001, cap = 1u << 20;
+	unsigned char *data = malloc(total), *back = malloc(total), *slot[3];
+	char path[4096];
+	struct mlv__seqw s;
+	int fd, slotted = 0, put = 0;
+	snprintf(path, sizeof(path), "%s/seqw-slots", test_tmpdir());
+	test_random(data, total, 11);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0 && data && back);
+	CHECK_OK(mlv__seqw_init(&s, fd, cap, "test"));
+	mlv__seqw_direct(&s);
+	for (size_t off = 0; off < total; off += 3 * piece) {
+		size_t len[3];
+		for (int k = 2; k >= 0; k--) {
+			size_t at = off + (size_t)k * piece;
+			len[k] = at >= total ? 0 : total - at < piece ? total - at : piece;
+			slot[k] = len[k] ? mlv__seqw_slot(&s, at, len[k]) : NULL;
+			if (slot[k])
+				memcpy(slot[k], data + at, len[k]);
+		}
+		for (int k = 0; k < 3 && len[k]; k++) {
+			if (slot[k]) {
+				CHECK_OK(mlv__seqw_advance(&s, len[k]));
+				slotted++;
+			} else {
+				CHECK_OK(mlv__seqw_put(&s, data + off + (size_t)k * piece, len[k]));
+				put++;
+			}
+		}
+		CHECK(s.put == (off + 3 * piece < total ? off + 3 * piece : total));
+		CHECK(mlv__seqw_slot(&s, s.put - 1, 1) == NULL);
+		CHECK(mlv__seqw_slot(&s, s.put - s.len + cap, 1) == NULL);
+	}
+	CHECK(slotted > 2 * put && put > 0);
+	CHECK_OK(mlv__seqw_flush(&s));
+	CHECK(s.pos == total);
+	mlv__seqw_release(&s);
+	CHECK(fsync(fd) == 0);
+	close(fd);
+	fd = open(path, O_RDONLY);
+	CHECK(fd >= 0 && pread(fd, back, total, 0) == (ssize_t)total);
+	CHECK(!memcmp(data, back, total));
+	close(fd);
+	unlink(path);
+	free(data);
+	free(back);
+}
+
 int main(void)
 {
 	test_zstd_bounds();
 	test_seqw_direct();
+	test_seqw_slots();
 	return test_done("test_pack");
 }

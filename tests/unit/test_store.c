@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <liburing.h>
+#include "internal.h"
 #include "harness.h"
 
 static char *new_store(const char *name)
@@ -800,7 +801,9 @@ static void test_map_growth(void)
  * A large object's chunks reach the sink from whichever pool thread read
  * them: the calls must still come one at a time, in order, and a sink's
  * failure (its code and message) must come back from the read, with no call
- * after it. 24 MiB is some 380 chunks: more than one window of them.
+ * after it. 24 MiB is some 380 chunks: more than one window of them. Read
+ * into a file's writer instead, the chunks decompressed in its buffer must
+ * land where they belong, and a write error must come back naming the file.
  */
 struct order_sink {
 	const unsigned char *want;
@@ -849,6 +852,35 @@ static void test_read_sink_order(void)
 		CHECK_STR(mlv_error_last(), "the sink refused call 250");
 		CHECK(f.calls == 250 && f.overlaps == 0);
 	}
+	/* straight into a file's writer, through a 1 MiB buffer: most chunks land in it decompressed */
+	char file[4300];
+	snprintf(file, sizeof(file), "%s/read-order.out", test_tmpdir());
+	for (int bad = 0; bad < 2; bad++) {
+		struct mlv__seqw w;
+		unsigned char *back = malloc(len);
+		int fd = open(file, bad ? O_RDONLY | O_CREAT : O_RDWR | O_CREAT | O_TRUNC, 0600);
+		CHECK(fd >= 0 && back);
+		CHECK_OK(mlv__seqw_init(&w, fd, 1u << 20, "read-order.out"));
+		mlv__seqw_direct(&w);
+		if (bad) {
+			/* a descriptor that cannot write: the writer's error, naming the file */
+			CHECK_RC(mlv__object_read_seqw(st, &id, &w), MLV_EIO);
+			CHECK(strncmp(mlv_error_last(), "cannot write 'read-order.out': ", 31) == 0);
+		} else {
+			CHECK_OK(mlv__object_read_seqw(st, &id, &w));
+			CHECK_OK(mlv__seqw_flush(&w));
+			CHECK(w.pos == len);
+		}
+		mlv__seqw_release(&w);
+		close(fd);
+		if (!bad) {
+			fd = open(file, O_RDONLY);
+			CHECK(fd >= 0 && pread(fd, back, len, 0) == (ssize_t)len && !memcmp(back, data, len));
+			close(fd);
+		}
+		free(back);
+	}
+	unlink(file);
 	mlv_store_free(st);
 	free(data);
 	free(path);
