@@ -70,6 +70,21 @@ static void test_zstd_bounds(void)
 	CHECK(strstr(mlv_error_last(), "hashes to a different id") != NULL);
 }
 
+/* FD (then closed and PATH removed) holds exactly DATA[0..total), synced. */
+static void check_written(int fd, const char *path, const unsigned char *data, size_t total)
+{
+	unsigned char *back = malloc(total);
+	CHECK(fsync(fd) == 0);
+	close(fd);
+	/* read through a descriptor of its own: the writer's may still have O_DIRECT */
+	fd = open(path, O_RDONLY);
+	CHECK(fd >= 0 && back && pread(fd, back, total, 0) == (ssize_t)total);
+	CHECK(!memcmp(data, back, total));
+	close(fd);
+	unlink(path);
+	free(back);
+}
+
 /*
  * 80 MiB through a 4 MiB staging buffer, in pieces that are not multiples
  * of the alignment: the file holds exactly those bytes, and when O_DIRECT
@@ -78,14 +93,14 @@ static void test_zstd_bounds(void)
 static void test_seqw_direct(void)
 {
 	const size_t total = 80u << 20, piece = (1u << 20) + 4097;
-	unsigned char *data = malloc(total), *back = malloc(total);
+	unsigned char *data = malloc(total);
 	char path[4096];
 	struct mlv__seqw s;
 	int fd, threaded = 0;
 	snprintf(path, sizeof(path), "%s/seqw", test_tmpdir());
 	test_random(data, total, 7);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	CHECK(fd >= 0 && data && back);
+	CHECK(fd >= 0 && data);
 	CHECK_OK(mlv__seqw_init(&s, fd, 4u << 20, "test"));
 	/* the first bytes go through the page cache, as a pack's header does */
 	CHECK_OK(mlv__seqw_put(&s, data, 100));
@@ -101,16 +116,8 @@ static void test_seqw_direct(void)
 	else
 		fprintf(stderr, "test_pack: note: %s refused O_DIRECT; only the content was checked\n", path);
 	mlv__seqw_release(&s);
-	CHECK(fsync(fd) == 0);
-	close(fd);
-	/* read through a descriptor of its own: the writer's may still have O_DIRECT */
-	fd = open(path, O_RDONLY);
-	CHECK(fd >= 0 && pread(fd, back, total, 0) == (ssize_t)total);
-	CHECK(!memcmp(data, back, total));
-	close(fd);
-	unlink(path);
+	check_written(fd, path, data, total);
 	free(data);
-	free(back);
 }
 
 /*
@@ -123,14 +130,14 @@ static void test_seqw_direct(void)
 static void test_seqw_slots(void)
 {
 	const size_t total = 8u << 20, piece = 70001, cap = 1u << 20;
-	unsigned char *data = malloc(total), *back = malloc(total), *slot[3];
+	unsigned char *data = malloc(total), *slot[3];
 	char path[4096];
 	struct mlv__seqw s;
 	int fd, slotted = 0, put = 0;
 	snprintf(path, sizeof(path), "%s/seqw-slots", test_tmpdir());
 	test_random(data, total, 11);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	CHECK(fd >= 0 && data && back);
+	CHECK(fd >= 0 && data);
 	CHECK_OK(mlv__seqw_init(&s, fd, cap, "test"));
 	mlv__seqw_direct(&s);
 	for (size_t off = 0; off < total; off += 3 * piece) {
@@ -159,15 +166,8 @@ static void test_seqw_slots(void)
 	CHECK_OK(mlv__seqw_flush(&s));
 	CHECK(s.pos == total);
 	mlv__seqw_release(&s);
-	CHECK(fsync(fd) == 0);
-	close(fd);
-	fd = open(path, O_RDONLY);
-	CHECK(fd >= 0 && pread(fd, back, total, 0) == (ssize_t)total);
-	CHECK(!memcmp(data, back, total));
-	close(fd);
-	unlink(path);
+	check_written(fd, path, data, total);
 	free(data);
-	free(back);
 }
 
 int main(void)
