@@ -1917,7 +1917,7 @@ static void read_task(void *arg, size_t i)
 	if (!d)
 		d = mlv__dctx_new();
 	if (p->sw && pthread_mutex_trylock(&p->smu) == 0) {
-		/* busy: the writer is swapping buffers, and this chunk is likely past the one it fills */
+		/* (if busy, the writer is taking a full buffer: this chunk most likely lies past it) */
 		dst = mlv__seqw_slot(p->sw, c->off, c->loc.raw_len);
 		pthread_mutex_unlock(&p->smu);
 	}
