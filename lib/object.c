@@ -1936,20 +1936,20 @@ static void read_task(void *arg, size_t i)
 		pipe_fail(p, rc, rc != MLV_ENOMEM, err);
 	} else if ((p->total += len) > p->size) {
 		pipe_fail(p, MLV_ECORRUPT, 1, "its chunks are longer than its size");
-	} else if (p->sw) {
-		mlv_hasher_update(p->h, dst ? dst : b->out, len);
-		pthread_mutex_lock(&p->smu);
-		if (dst && c->off != p->sw->put)
-			werr = -EINVAL; /* cannot be: the chunks before it were all put */
-		else
-			werr = dst ? mlv__seqw_advance(p->sw, len) : mlv__seqw_put(p->sw, b->out, len);
-		pthread_mutex_unlock(&p->smu);
-		if (werr)
-			pipe_fail(p, seqw_error(p->sw, werr), 0, mlv_error_last());
 	} else {
-		mlv_hasher_update(p->h, b->out, len);
-		if (p->sink && (rc = p->sink(p->payload, b->out, len)))
+		mlv_hasher_update(p->h, dst ? dst : b->out, len);
+		if (p->sw) {
+			pthread_mutex_lock(&p->smu);
+			if (dst && c->off != p->sw->put)
+				werr = -EINVAL; /* cannot be: the chunks before it were all put */
+			else
+				werr = dst ? mlv__seqw_advance(p->sw, len) : mlv__seqw_put(p->sw, b->out, len);
+			pthread_mutex_unlock(&p->smu);
+			if (werr)
+				pipe_fail(p, seqw_error(p->sw, werr), 0, mlv_error_last());
+		} else if (p->sink && (rc = p->sink(p->payload, b->out, len))) {
 			pipe_fail(p, rc, 0, mlv_error_last());
+		}
 	}
 	pthread_mutex_lock(&p->mu);
 	atomic_store_explicit(&p->turn, i + 1, memory_order_release);
@@ -1975,7 +1975,7 @@ static int read_parallel(mlv_store *st, MDB_txn *txn, const mlv_oid *oid, const 
 	struct mlv_pool *pool = NULL;
 	struct rpipe p = { .verify = verify, .oid = oid, .size = m->size, .h = h, .sink = sink, .payload = payload,
 		.sw = sw };
-	size_t n[2] = { 0, 0 };
+	size_t n;
 	uint64_t at = sw ? sw->put : 0;
 	uint32_t next = 0;
 	int rc = 0, cur = 0, inflight = 0;
@@ -1989,9 +1989,9 @@ static int read_parallel(mlv_store *st, MDB_txn *txn, const mlv_oid *oid, const 
 	}
 	for (;;) {
 		struct rchunk *w = win + cur * READ_WINDOW;
-		n[cur] = 0;
-		while (next < m->nchunks && n[cur] < READ_WINDOW) {
-			struct rchunk *x = &w[n[cur]];
+		n = 0;
+		while (next < m->nchunks && n < READ_WINDOW) {
+			struct rchunk *x = &w[n];
 			x->id = m->chunks[next];
 			if ((rc = mlv__chunk_locate(st, txn, &x->id, &x->loc, &x->fd))) {
 				rc = mlv_error_set(rc, "object %s is damaged: %s", mlv_oid_fmt(hex, oid), mlv_error_last());
@@ -1999,7 +1999,7 @@ static int read_parallel(mlv_store *st, MDB_txn *txn, const mlv_oid *oid, const 
 			}
 			x->off = at;
 			at += x->loc.raw_len;
-			n[cur]++;
+			n++;
 			next++;
 		}
 		if (inflight) {
@@ -2008,11 +2008,11 @@ static int read_parallel(mlv_store *st, MDB_txn *txn, const mlv_oid *oid, const 
 			if (p.rc)
 				break;
 		}
-		if (!n[cur])
+		if (!n)
 			break;
 		p.c = w;
 		atomic_store(&p.turn, 0);
-		mlv__pool_submit(pool, n[cur], read_task, &p);
+		mlv__pool_submit(pool, n, read_task, &p);
 		inflight = 1;
 		cur ^= 1;
 	}
